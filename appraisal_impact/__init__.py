@@ -1,0 +1,44 @@
+"""Appraisal Impact: model the impact of upcoming NICE SACT appraisals on each trust."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLoader
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app: settings from the environment (then `config`), database, sign-in, pages, commands."""
+    app = Flask(
+        __name__,
+        instance_path=str(PROJECT_ROOT / "instance"),
+        template_folder=str(PROJECT_ROOT / "templates"),
+    )
+    from . import config as settings
+
+    app.config.update(settings.from_environment(Path(app.instance_path)))
+    if config:
+        app.config.update(config)
+
+    app.jinja_options = {
+        "undefined": ChainableUndefined,
+        "loader": ChoiceLoader(
+            [
+                FileSystemLoader(str(PROJECT_ROOT / "templates")),
+                PackageLoader("nhsuk_frontend_jinja"),
+            ]
+        ),
+        "autoescape": True,
+    }
+
+    from . import auth, cli, db, formatting, views
+
+    db.init_app(app)
+    auth.init_app(app)
+    formatting.init_app(app)
+    views.init_app(app)
+    cli.init_app(app)
+    return app

@@ -1,0 +1,54 @@
+# Appraisal Impact: `make run` serves the seeded example; `make test` runs every test.
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
+export FLASK_APP := wsgi.py
+
+.PHONY: setup system-packages run test test-sqlite test-postgres bench clean
+
+$(BIN)/python:
+	python3 -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+setup: $(VENV)/.installed
+
+# Debian packages the tests need: Chromium for the browser tests, fonts and Pango for PDFs.
+# Installed only when missing, and only when we are root on a Debian-like machine.
+system-packages:
+	@missing=""; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	fc-list | grep -qi "Liberation Sans" || missing="$$missing fonts-liberation2"; \
+	ldconfig -p | grep -q libpangoft2 || missing="$$missing libpango-1.0-0 libpangoft2-1.0-0"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing Debian packages:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "Please install:$$missing (as root: apt-get install$$missing)"; exit 1; fi; \
+	fi
+
+run: setup
+	$(BIN)/flask db-upgrade
+	$(BIN)/flask seed --if-empty
+	@echo; echo "Appraisal Impact: http://127.0.0.1:$(PORT)"; \
+	  if [ -f instance/example-sign-in.txt ]; then echo "Sign in with one of these example users:"; cat instance/example-sign-in.txt; fi; echo
+	$(BIN)/gunicorn --preload --workers 2 --bind 127.0.0.1:$(PORT) --access-logfile - wsgi:app
+
+# Every test on SQLite; then again on PostgreSQL when a server answers (CI has one at 127.0.0.1:5432).
+test: setup system-packages
+	$(BIN)/python -m pytest -n 2 -q
+	@if [ -n "$$TEST_DATABASE_URL" ] || pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then \
+	  echo "== the same suite on PostgreSQL =="; \
+	  TEST_DATABASE_URL=$${TEST_DATABASE_URL:-$(PG_TEST_URL)} $(BIN)/python -m pytest -n 2 -q; \
+	else echo "PostgreSQL not running here: suite ran on SQLite only."; fi
+
+bench: setup
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

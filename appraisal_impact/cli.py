@@ -1,0 +1,93 @@
+"""Command-line tasks: `flask db-upgrade`, `flask seed`, `flask users create`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+from sqlmodel import Session
+
+from . import PROJECT_ROOT
+from .db import engine
+from .models import Role, User
+
+users = AppGroup("users", help="Manage who can sign in.")
+
+
+def alembic_config():
+    from alembic.config import Config
+
+    config = Config(str(PROJECT_ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
+    config.attributes["engine"] = engine()
+    return config
+
+
+@click.command("db-upgrade")
+def db_upgrade():
+    """Create or bring the database schema up to date (Alembic migrations)."""
+    from alembic import command
+
+    command.upgrade(alembic_config(), "head")
+    click.echo("Database schema is up to date.")
+
+
+@click.command("seed")
+@click.option("--path", type=click.Path(exists=True, file_okay=False, path_type=Path), help="Load this folder instead of seeds/.")
+@click.option("--if-empty", is_flag=True, help="Only seed when the database holds no appraisal yet.")
+def seed(path: Path | None, if_empty: bool):
+    """Load reference and example data (idempotent: running it twice changes nothing)."""
+    from . import queries
+    from .seeding import seed_database
+
+    with Session(engine(), expire_on_commit=False) as session:
+        if if_empty and queries.list_appraisals(session=session):
+            click.echo("The database already holds data: not seeding.")
+            return
+        credentials = Path(current_app.instance_path) / "example-sign-in.txt"
+        report = seed_database(session, path, credentials_file=credentials)
+        click.echo(str(report))
+        if credentials.exists():
+            click.echo(f"Example sign-in details: {credentials}")
+
+
+@users.command("create")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@click.option("--trust", "trust_code", help="ODS code of the user's trust (pharmacists).")
+@click.option("--confidential/--no-confidential", default=False, help="May see confidential (PAS) prices.")
+@click.password_option()
+def create_user(email: str, name: str, role: str, trust_code: str | None, confidential: bool, password: str):
+    """Create a user who can sign in."""
+    from . import queries
+    from .audit import SYSTEM, record_created
+    from .auth import hash_password
+
+    with Session(engine()) as session:
+        if queries.get_user_by_email(session=session, email=email.lower()):
+            raise click.ClickException(f"A user with the email {email} already exists.")
+        trust_id = None
+        if trust_code:
+            trust = queries.get_trust_by_ods(session=session, ods_code=trust_code)
+            if trust is None:
+                raise click.ClickException(f"No trust with the ODS code {trust_code}.")
+            trust_id = trust.id
+        if role == Role.pharmacist.value and trust_id is None:
+            raise click.ClickException("A pharmacist belongs to a trust: give --trust ODS_CODE.")
+        user = User(
+            email=email.lower(), name=name, role=Role(role), trust_id=trust_id,
+            can_see_confidential_prices=confidential, password_hash=hash_password(password),
+        )
+        session.add(user)
+        record_created(session, SYSTEM, user, f"{name} ({role})")
+        session.commit()
+        click.echo(f"Created {email} ({role}).")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(db_upgrade)
+    app.cli.add_command(seed)
+    app.cli.add_command(users)

@@ -1,0 +1,100 @@
+"""How numbers, dates and field names read on a page: UK dates, thousands separators, units."""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime
+
+FIELD_LABELS = {
+    "expected_publication_date": "Expected publication",
+    "draft_guidance_date": "Draft guidance",
+    "fdg_date": "Final draft guidance",
+    "publication_date": "Publication",
+    "marketing_authorisation_date": "Marketing authorisation",
+    "deadline_override": "Deadline override",
+    "national_eligible_per_year": "Eligible people a year (England)",
+    "chair_minutes_first_cycle": "Chair minutes, first cycle",
+    "chair_minutes_later_cycles": "Chair minutes, later cycles",
+    "cycle_length_days": "Cycle length (days)",
+    "max_cycles": "Maximum cycles",
+    "median_time_on_treatment_days": "Median time on treatment (days)",
+    "patients_per_year": "Patients a year",
+    "chairs": "Chairs",
+    "chair_hours_per_day": "Chair hours a day",
+    "days_per_week": "Days a week",
+    "target_utilisation": "Target utilisation",
+    "baseline_chair_hours_per_week": "Baseline chair hours a week",
+    "aseptic_hours_per_week": "Aseptic hours a week",
+    "baseline_aseptic_hours_per_week": "Baseline aseptic hours a week",
+    "clinic_slots_per_week": "Clinic slots a week",
+    "baseline_clinic_appointments_per_week": "Baseline clinic appointments a week",
+    "catchment_population": "Catchment population",
+    "list_price": "List price",
+}
+
+
+def field_label(name: str) -> str:
+    return FIELD_LABELS.get(name, name.replace("_", " ").capitalize())
+
+
+def date_uk(value: date | None, missing: str = "Not yet known") -> str:
+    if value is None:
+        return missing
+    return f"{value.day} {value:%B %Y}"
+
+
+def datetime_uk(value: datetime | None) -> str:
+    if value is None:
+        return "never"
+    return f"{value.day} {value:%B %Y} at {value:%H:%M} UTC"
+
+
+def number(value: float | int | None, places: int = 0) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return f"{value:,.{places}f}"
+
+
+def money(value: float | None, places: int = 0) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    sign = "-" if value < 0 else ""
+    return f"{sign}£{abs(value):,.{places}f}"
+
+
+def percent(value: float | None, places: int = 0) -> str:
+    if value is None:
+        return "–"
+    return f"{value:,.{places}f}%"
+
+
+def days_left(deadline: date | None, today: date) -> str:
+    """'in 23 days', 'today', 'overdue by 5 days', or 'not yet known'."""
+    if deadline is None:
+        return "not yet known"
+    delta = (deadline - today).days
+    if delta == 0:
+        return "today"
+    unit = "day" if abs(delta) == 1 else "days"
+    return f"in {delta} {unit}" if delta > 0 else f"overdue by {-delta} {unit}"
+
+
+def error_link(error: tuple[str, str]) -> dict:
+    field_id, message = error
+    return {"text": message, "href": f"#{field_id}"}
+
+
+FILTERS = {
+    "field_label": field_label,
+    "date_uk": date_uk,
+    "datetime_uk": datetime_uk,
+    "number": number,
+    "money": money,
+    "percent": percent,
+    "error_link": error_link,
+}
+
+
+def init_app(app) -> None:
+    app.jinja_env.filters.update(FILTERS)
+    app.jinja_env.globals["days_left"] = days_left

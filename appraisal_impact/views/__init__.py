@@ -1,0 +1,100 @@
+"""The pages. Each module here with a `bp` Blueprint is registered; every page needs sign-in unless
+its view is marked `@public`."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from datetime import date
+
+from flask import Flask, current_app, render_template, request, send_from_directory
+from flask_login import current_user
+
+from .. import queries
+from ..auth import login_manager
+from ..db import get_session
+from ..models import ROLE_LABELS, Role
+
+NHSUK_ASSETS = "vendor/nhsuk-frontend-10.6.1/assets"
+
+
+def _require_sign_in():
+    if request.endpoint is None:
+        return None  # a 404 follows
+    view = current_app.view_functions.get(request.endpoint)
+    if request.endpoint in ("static", "nhsuk_assets") or getattr(view, "is_public", False):
+        return None
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    return None
+
+
+def _navigation():
+    """Header links for the signed-in user's role."""
+    if not current_user.is_authenticated:
+        return []
+    links = [("Pipeline", "pipeline.index"), ("Trusts", "trusts.index")]
+    extra = {
+        "regimens.index": "Regimens",
+        "lead.dashboard": "Dashboard",
+        "sharing.index": "Sharing",
+        "nice.index": "NICE updates",
+    }
+    allowed = {
+        "regimens.index": {Role.pharmacist, Role.lead, Role.admin, Role.viewer, Role.alliance},
+        "lead.dashboard": {Role.lead, Role.admin, Role.alliance, Role.viewer, Role.pharmacist},
+        "sharing.index": {Role.alliance, Role.lead, Role.admin},
+        "nice.index": {Role.alliance, Role.lead, Role.admin},
+    }
+    for endpoint, label in extra.items():
+        if endpoint in current_app.view_functions and current_user.role in allowed[endpoint]:
+            links.append((label, endpoint))
+    return links
+
+
+def _template_context():
+    example = False
+    if request.endpoint not in ("static", "nhsuk_assets"):
+        example = queries.has_example_data(session=get_session())
+    return {
+        "example_data": example,
+        "nav_links": _navigation(),
+        "role_labels": ROLE_LABELS,
+        "today": date.today(),
+        "endpoints": current_app.view_functions,
+    }
+
+
+def _not_found(_error):
+    return render_template("errors/404.html"), 404
+
+
+def _forbidden(_error):
+    return render_template("errors/403.html"), 403
+
+
+def _gone(_error):
+    return render_template("errors/410.html"), 410
+
+
+def _server_error(_error):
+    # Never show a trace: the log has it.
+    return render_template("errors/500.html"), 500
+
+
+def init_app(app: Flask) -> None:
+    for module_info in pkgutil.iter_modules(__path__):
+        module = importlib.import_module(f"{__name__}.{module_info.name}")
+        if hasattr(module, "bp"):
+            app.register_blueprint(module.bp)
+    app.add_url_rule(
+        "/assets/<path:filename>",
+        "nhsuk_assets",
+        lambda filename: send_from_directory(app.static_folder + "/" + NHSUK_ASSETS, filename),
+    )
+    app.before_request(_require_sign_in)
+    app.context_processor(_template_context)
+    app.register_error_handler(404, _not_found)
+    app.register_error_handler(403, _forbidden)
+    app.register_error_handler(410, _gone)
+    app.register_error_handler(500, _server_error)

@@ -1,0 +1,37 @@
+"""Small helpers shared by the views: htmx detection, 404s, public pages, the signed-in actor."""
+
+from __future__ import annotations
+
+from flask import abort, make_response, render_template, request
+from flask_login import current_user
+
+from .audit import Actor
+
+
+def is_htmx() -> bool:
+    """An htmx request for a fragment (and not a history restore, which wants the whole page)."""
+    return request.headers.get("HX-Request") == "true" and request.headers.get("HX-History-Restore-Request") != "true"
+
+
+def page_or_partial(page: str, partial: str, status: int = 200, **context):
+    """Render the whole page, or only its partial for htmx; caches keep the two apart (Vary)."""
+    response = make_response(render_template(partial if is_htmx() else page, **context), status)
+    response.headers["Vary"] = "HX-Request"
+    return response
+
+
+def get_or_404(session, model, row_id: int):
+    row = session.get(model, row_id)
+    if row is None:
+        abort(404)
+    return row
+
+
+def public(view):
+    """Mark a view as open without signing in (sign-in page, health, shared links)."""
+    view.is_public = True
+    return view
+
+
+def current_actor() -> Actor:
+    return Actor(current_user.id, current_user.name, "web")

@@ -1,0 +1,152 @@
+"""Fixtures: an app on a fresh database per test (in-memory SQLite, or PostgreSQL when
+TEST_DATABASE_URL is set), a client, a CLI runner, users of every role, and the seeded example data."""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from urllib.parse import quote
+
+import pytest
+from sqlalchemy import text
+from sqlmodel import Session, SQLModel
+from werkzeug.security import generate_password_hash
+
+from appraisal_impact import create_app
+from appraisal_impact.db import create_schema, engine, make_engine
+from appraisal_impact.models import Role, Trust, User
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+PASSWORD = "correct horse battery staple"
+# Fast hashing for test users only: the app itself uses werkzeug's (slow, strong) default.
+_TEST_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
+
+
+@pytest.fixture(scope="session")
+def database_url(worker_id: str) -> str:
+    """SQLite in memory, or a PostgreSQL schema of this test worker's own."""
+    if not TEST_DATABASE_URL:
+        return "sqlite://"
+    schema = f"test_{worker_id}"
+    admin = make_engine(TEST_DATABASE_URL)
+    with admin.begin() as connection:
+        connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    admin.dispose()
+    separator = "&" if "?" in TEST_DATABASE_URL else "?"
+    url = f"{TEST_DATABASE_URL}{separator}options={quote(f'-csearch_path={schema}')}"
+    schema_engine = make_engine(url)
+    create_schema(schema_engine)
+    schema_engine.dispose()
+    return url
+
+
+def _empty_postgres_tables(db_engine) -> None:
+    tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+    with db_engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+def _make_app(database_url: str, **overrides):
+    config = {
+        "TESTING": True,
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "test-secret-key",
+        "WTF_CSRF_ENABLED": False,
+        "SERVER_NAME": "localhost",
+    }
+    config.update(overrides)
+    return create_app(config)
+
+
+@pytest.fixture
+def app(database_url):
+    app = _make_app(database_url)
+    with app.app_context():
+        if database_url.startswith("sqlite"):
+            create_schema(engine())
+        yield app
+        if not database_url.startswith("sqlite"):
+            _empty_postgres_tables(engine())
+        engine().dispose()
+
+
+@pytest.fixture
+def csrf_app(database_url):
+    """The app with CSRF protection on, as in production."""
+    app = _make_app(database_url, WTF_CSRF_ENABLED=True)
+    with app.app_context():
+        if database_url.startswith("sqlite"):
+            create_schema(engine())
+        yield app
+        if not database_url.startswith("sqlite"):
+            _empty_postgres_tables(engine())
+        engine().dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def db(app):
+    """A session on the test database, for arranging data and checking what was saved."""
+    with Session(engine(), expire_on_commit=False) as session:
+        yield session
+
+
+@pytest.fixture
+def seeded(app, db):
+    """The repository's reference and example data, loaded with the example dates fixed to 1 June 2026."""
+    from appraisal_impact.seeding import seed_database
+
+    seed_database(db, None, today=date(2026, 6, 1))
+    db.commit()
+    return db
+
+
+def make_user(session: Session, role: Role, *, email: str | None = None, trust_ods: str | None = None,
+              confidential: bool = False, name: str | None = None) -> User:
+    trust_id = None
+    if trust_ods:
+        from appraisal_impact import queries
+
+        trust: Trust | None = queries.get_trust_by_ods(session=session, ods_code=trust_ods)
+        assert trust is not None, f"no trust {trust_ods} in the test data"
+        trust_id = trust.id
+    user = User(
+        email=email or f"{role.value}-{trust_ods or 'all'}@example.nhs.uk",
+        name=name or f"Test {role.value}",
+        role=role,
+        trust_id=trust_id,
+        can_see_confidential_prices=confidential,
+        password_hash=_TEST_HASH,
+    )
+    session.add(user)
+    session.commit()
+    return user
+
+
+def sign_in(client, user: User):
+    response = client.post("/sign-in", data={"email": user.email, "password": PASSWORD})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    return response
+
+
+@pytest.fixture
+def users(seeded):
+    """One user of each kind, on the seeded data."""
+    return {
+        "viewer": make_user(seeded, Role.viewer),
+        "pharmacist": make_user(seeded, Role.pharmacist, trust_ods="RHM", confidential=True),
+        "other_pharmacist": make_user(seeded, Role.pharmacist, trust_ods="R0D", confidential=True),
+        "lead": make_user(seeded, Role.lead, confidential=True),
+        "alliance": make_user(seeded, Role.alliance),
+        "admin": make_user(seeded, Role.admin, confidential=True),
+    }

@@ -1,0 +1,3 @@
+from appraisal_impact import create_app
+
+app = create_app()
