@@ -10,11 +10,12 @@ from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms import EmailField, PasswordField
-from wtforms.validators import DataRequired, Email
+from wtforms.validators import DataRequired, Regexp
 
 from . import queries
 from .db import get_session
 from .models import Role, User, utcnow
+from .web import public
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
@@ -86,7 +87,7 @@ def roles_required(*roles: Role):
 
 
 class SignInForm(FlaskForm):
-    email = EmailField("Email address", validators=[DataRequired("Enter your email address"), Email("Enter an email address in the correct format, like name@example.nhs.uk")])
+    email = EmailField("Email address", validators=[DataRequired("Enter your email address"), Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message="Enter an email address in the correct format, like name@example.nhs.uk")])
     password = PasswordField("Password", validators=[DataRequired("Enter your password")])
 
 
@@ -103,6 +104,7 @@ def _is_safe_next(target: str | None) -> bool:
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
+@public
 def sign_in():
     """Sign in with email and password."""
     form = SignInForm()
