@@ -15,6 +15,7 @@ from __future__ import annotations
 import enum
 from datetime import UTC, date, datetime
 
+from pydantic import NaiveDatetime
 from sqlalchemy import UniqueConstraint
 from sqlalchemy.orm import declared_attr
 from sqlmodel import Field, SQLModel
@@ -104,7 +105,7 @@ class FigureSource(SQLModel, table=True):
     source: str = ""
     is_estimate: bool = False
     entered_by_id: int | None = Field(default=None, foreign_key="user.id")
-    entered_at: datetime = Field(default_factory=utcnow)
+    entered_at: NaiveDatetime = Field(default_factory=utcnow)
 
 
 # --- people --------------------------------------------------------------------------------------
@@ -122,9 +123,9 @@ class User(SQLModel, table=True):
     can_see_confidential_prices: bool = False
     active: bool = True
     is_example: bool = False
-    created_at: datetime = Field(default_factory=utcnow)
-    last_seen_at: datetime | None = None
-    previous_visit_at: datetime | None = None
+    created_at: NaiveDatetime = Field(default_factory=utcnow)
+    last_seen_at: NaiveDatetime | None = None
+    previous_visit_at: NaiveDatetime | None = None
 
 
 # --- medicines and regimens ----------------------------------------------------------------------
@@ -168,7 +169,7 @@ class ConfidentialPrice(SQLModel, table=True):
     price: float
     note: str = ""
     entered_by_id: int | None = Field(default=None, foreign_key="user.id")
-    entered_at: datetime = Field(default_factory=utcnow)
+    entered_at: NaiveDatetime = Field(default_factory=utcnow)
 
 
 class Regimen(SQLModel, table=True):
@@ -196,7 +197,7 @@ class Regimen(SQLModel, table=True):
 
     # UPDATE ... WHERE version = n: a concurrent save fails instead of overwriting (StaleDataError).
     __mapper_args__ = _versioned()
-    updated_at: datetime = Field(default_factory=utcnow)
+    updated_at: NaiveDatetime = Field(default_factory=utcnow)
 
 
 class DoseBasis(str, enum.Enum):
@@ -260,15 +261,15 @@ class Appraisal(SQLModel, table=True):
     time_on_treatment_high_pct: float = 120.0
     source: str = ""  # NICE reference and resource impact document
     nice_url: str = ""
-    nice_last_read_at: datetime | None = None
+    nice_last_read_at: NaiveDatetime | None = None
     nice_last_read_status: str = ""
     is_example: bool = False
     version: int = 1
 
     # UPDATE ... WHERE version = n: a concurrent save fails instead of overwriting (StaleDataError).
     __mapper_args__ = _versioned()
-    created_at: datetime = Field(default_factory=utcnow)
-    updated_at: datetime = Field(default_factory=utcnow)
+    created_at: NaiveDatetime = Field(default_factory=utcnow)
+    updated_at: NaiveDatetime = Field(default_factory=utcnow)
 
 
 class FunnelStep(SQLModel, table=True):
@@ -325,7 +326,7 @@ class DateChange(SQLModel, table=True):
     field: str = Field(max_length=60)
     old_value: str = ""
     new_value: str = ""
-    changed_at: datetime = Field(default_factory=utcnow, index=True)
+    changed_at: NaiveDatetime = Field(default_factory=utcnow, index=True)
     changed_by_id: int | None = Field(default=None, foreign_key="user.id")
     origin: str = "user"  # "user", "NICE refresh", "seed"
 
@@ -344,7 +345,7 @@ class TrustAppraisalOverride(SQLModel, table=True):
     patients_per_year: float
     note: str = ""
     entered_by_id: int | None = Field(default=None, foreign_key="user.id")
-    entered_at: datetime = Field(default_factory=utcnow)
+    entered_at: NaiveDatetime = Field(default_factory=utcnow)
     version: int = 1
 
     # UPDATE ... WHERE version = n: a concurrent save fails instead of overwriting (StaleDataError).
@@ -366,7 +367,7 @@ class TrustRegimenOverride(SQLModel, table=True):
     verification_minutes_per_cycle: float | None = None
     note: str = ""
     entered_by_id: int | None = Field(default=None, foreign_key="user.id")
-    entered_at: datetime = Field(default_factory=utcnow)
+    entered_at: NaiveDatetime = Field(default_factory=utcnow)
     version: int = 1
 
     # UPDATE ... WHERE version = n: a concurrent save fails instead of overwriting (StaleDataError).
@@ -384,7 +385,7 @@ class Readiness(SQLModel, table=True):
     status: str = "not started"  # not started, assessing, ready, implemented
     note: str = ""
     set_by_id: int | None = Field(default=None, foreign_key="user.id")
-    set_at: datetime = Field(default_factory=utcnow)
+    set_at: NaiveDatetime = Field(default_factory=utcnow)
     version: int = 1
 
     # UPDATE ... WHERE version = n: a concurrent save fails instead of overwriting (StaleDataError).
@@ -425,7 +426,7 @@ class AuditEntry(SQLModel, table=True):
     """Append-only record of every change: who, when, what, old value, new value."""
 
     id: int | None = Field(default=None, primary_key=True)
-    at: datetime = Field(default_factory=utcnow, index=True)
+    at: NaiveDatetime = Field(default_factory=utcnow, index=True)
     user_id: int | None = Field(default=None, foreign_key="user.id")  # None: the system
     user_name: str = ""  # kept as it was at the time
     entity: str = Field(max_length=40, index=True)
@@ -448,10 +449,10 @@ class ShareLink(SQLModel, table=True):
     frozen: bool = True  # snapshot of the figures when shared, or live
     snapshot_json: str | None = None
     created_by_id: int | None = Field(default=None, foreign_key="user.id")
-    created_at: datetime = Field(default_factory=utcnow)
-    expires_at: datetime
-    revoked_at: datetime | None = None
-    last_opened_at: datetime | None = None
+    created_at: NaiveDatetime = Field(default_factory=utcnow)
+    expires_at: NaiveDatetime
+    revoked_at: NaiveDatetime | None = None
+    last_opened_at: NaiveDatetime | None = None
     open_count: int = 0
 
 
@@ -462,9 +463,9 @@ class ApiToken(SQLModel, table=True):
     token_hash: str = Field(index=True, unique=True, max_length=64)
     label: str = Field(max_length=200)
     created_by_id: int | None = Field(default=None, foreign_key="user.id")
-    created_at: datetime = Field(default_factory=utcnow)
-    revoked_at: datetime | None = None
-    last_used_at: datetime | None = None
+    created_at: NaiveDatetime = Field(default_factory=utcnow)
+    revoked_at: NaiveDatetime | None = None
+    last_used_at: NaiveDatetime | None = None
 
 
 class NiceCandidate(SQLModel, table=True):
@@ -478,5 +479,5 @@ class NiceCandidate(SQLModel, table=True):
     matched_term: str = ""
     decision: str = "new"  # new, accepted, dismissed
     decided_by_id: int | None = Field(default=None, foreign_key="user.id")
-    decided_at: datetime | None = None
-    found_at: datetime = Field(default_factory=utcnow)
+    decided_at: NaiveDatetime | None = None
+    found_at: NaiveDatetime = Field(default_factory=utcnow)
