@@ -1,0 +1,1 @@
+"""Pure calculation core (placeholder docstring, expanded below)."""

@@ -1,0 +1,843 @@
+"""The impact model: appraisals × trusts × weeks (domain guide §4).
+
+How a trust's weekly demand is built:
+
+1. national eligible a year (a number or a funnel) × uptake(year from the effective start)
+   / 52.18 = national new starts a week, from the week of the effective start;
+2. the appraisal's starts × each regimen's share (brought in, or displaced), convolved
+   with the regimen's weekly kernels (:mod:`.schedule`) = national basis series;
+3. basis series × per-regimen coefficients (chair minutes, aseptic minutes, prices...) =
+   measures (:data:`MEASURES`), national, per appraisal;
+4. × the trust's share of England's patients for that appraisal (trust override →
+   alliance tumour-site share → catchment / England population);
+5. + corrections for a trust's own regimen timings (chair minutes, clinic pattern, price),
+   the only thing that makes a trust's series other than national × share.
+
+Steps 1–3 run once per (appraisal, regimen), vectorised with FFT convolution; step 4 is a
+matrix product; nothing of size appraisals × trusts × weeks × measures is ever held.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+from enum import StrEnum
+
+import numpy as np
+import pandas as pd
+
+from .capacity import TrustCapacity, chairs_needed
+from .schedule import KERNEL_ROWS, RegimenSchedule
+
+WEEKS_PER_YEAR = 52.18  # domain guide §4.4
+DAYS_PER_YEAR = 365.25
+ENGLAND_POPULATION = 57_690_300  # ONS mid-2023 (domain guide §5)
+HORIZON_WEEKS = 260  # 5 years
+STEADY_STATE_WEEKS = 52  # steady state = mean of the last 52 weeks of the horizon
+
+# Planning defaults [estimate] (domain guide §5).
+ASEPTIC_MINUTES_PER_ITEM = 51.0  # Northern Cancer Network capacity formula
+VERIFICATION_MINUTES_PER_CYCLE = 10.0  # 4-14 minutes for an experienced pharmacist
+CLINIC_MINUTES_PER_APPOINTMENT = 20.0  # [estimate]
+
+MEASURE_UNITS: dict[str, str] = {
+    "new_starts": "patients/week",
+    "patients_on_treatment": "patients",
+    "attendances": "attendances/week",
+    "chair_hours": "chair-hours/week",
+    "aseptic_items": "items/week",
+    "aseptic_hours": "staff hours/week",
+    "verification_hours": "hours/week",
+    "dispensing_hours": "hours/week",
+    "cycles": "cycles/week",
+    "clinic_appointments": "appointments/week",
+    "clinic_hours": "hours/week",
+    "drug_cost": "£/week",
+    "delivery_cost": "£/week",
+    "clinic_cost": "£/week",
+}
+MEASURES: tuple[str, ...] = tuple(MEASURE_UNITS)
+# Stocks are averaged over a period; every other measure is a flow and is summed.
+STOCK_MEASURES = frozenset({"patients_on_treatment"})
+COST_MEASURES = ("drug_cost", "delivery_cost", "clinic_cost")
+
+_M = {name: index for index, name in enumerate(MEASURES)}
+_B = {name: index for index, name in enumerate(KERNEL_ROWS)}
+
+
+class Scenario(StrEnum):
+    LOW = "low"
+    CENTRAL = "central"
+    HIGH = "high"
+
+
+class Component(StrEnum):
+    NET = "net"  # brought in − displaced
+    BROUGHT_IN = "brought in"
+    DISPLACED = "displaced"
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+@dataclass(frozen=True)
+class DeliveryTariffs:
+    """Delivery costs [£ per attendance or per cycle] (domain guide §5; refresh from the
+    current National Cost Collection).
+
+    SB11Z (oral) has no published figure in the guide: 0 until entered.
+    """
+
+    sb11z_oral_per_cycle: float = 0.0
+    sb12z_simple_first: float = 174.0
+    sb13z_complex_first: float = 307.58  # 2018/19
+    sb14z_prolonged_first: float = 309.0
+    sb15z_subsequent: float = 332.83  # 2018/19
+    clinic_per_appointment: float = 0.0  # enter locally
+    source: str = "National Cost Collection (figures in domain guide §5; SB11Z and clinic not set)"
+
+    def first_attendance(self, hrg: str) -> float:
+        prices = {
+            "SB12Z": self.sb12z_simple_first,
+            "SB13Z": self.sb13z_complex_first,
+            "SB14Z": self.sb14z_prolonged_first,
+        }
+        try:
+            return prices[hrg.upper()]
+        except KeyError:
+            raise ValueError(f"first-attendance HRG must be SB12Z, SB13Z or SB14Z, not {hrg!r}") from None
+
+
+@dataclass(frozen=True)
+class Regimen:
+    """A regimen and the resources each attendance or cycle takes.
+
+    Attributes
+    ----------
+    name : e.g. "Pembrolizumab 400 mg q6w".
+    schedule : cycles, attendance days and time on treatment.
+    chair_minutes_first_cycle : chair time per attendance in cycle 1 [minutes].
+    chair_minutes_later_cycles : per attendance in later cycles [minutes]; None = as first.
+    aseptic_items_per_attendance : [items/attendance].
+    aseptic_minutes_per_item : staff time [minutes/item], default 51 (Northern Cancer
+        Network) [estimate].
+    verification_minutes_per_cycle : clinical verification [minutes/cycle], default 10 [estimate].
+    dispensing_minutes_per_cycle : e.g. oral dispensing [minutes/cycle].
+    clinic_appointments_per_cycle : [appointments/cycle], default 1 (review before each cycle, UKONS).
+    clinic_minutes_per_appointment : [minutes], default 20 [estimate].
+    drug_cost_per_cycle : [£/cycle], from :mod:`.drug_cost` at the price the caller may see.
+    first_attendance_hrg : SB12Z, SB13Z or SB14Z; later attendances of a cycle are SB15Z;
+        oral regimens are SB11Z per cycle.
+    """
+
+    name: str
+    schedule: RegimenSchedule
+    chair_minutes_first_cycle: float = 0.0
+    chair_minutes_later_cycles: float | None = None
+    aseptic_items_per_attendance: float = 1.0
+    aseptic_minutes_per_item: float = ASEPTIC_MINUTES_PER_ITEM
+    verification_minutes_per_cycle: float = VERIFICATION_MINUTES_PER_CYCLE
+    dispensing_minutes_per_cycle: float = 0.0
+    clinic_appointments_per_cycle: float = 1.0
+    clinic_minutes_per_appointment: float = CLINIC_MINUTES_PER_APPOINTMENT
+    drug_cost_per_cycle: float = 0.0
+    first_attendance_hrg: str = "SB12Z"
+
+    def coefficients(self, tariffs: DeliveryTariffs) -> np.ndarray:
+        """[measure, kernel row] matrix turning kernel rows into measures."""
+        coef = np.zeros((len(MEASURES), len(KERNEL_ROWS)))
+        first, later = _B["attendances_first_cycle"], _B["attendances_later_cycles"]
+        cycles, first_of_cycle = _B["cycles"], _B["first_attendances_of_cycle"]
+        later_minutes = (
+            self.chair_minutes_first_cycle if self.chair_minutes_later_cycles is None
+            else self.chair_minutes_later_cycles
+        )
+        coef[_M["new_starts"], _B["starts"]] = 1.0
+        coef[_M["patients_on_treatment"], _B["on_treatment"]] = 1.0
+        coef[_M["attendances"], [first, later]] = 1.0
+        coef[_M["chair_hours"], first] = self.chair_minutes_first_cycle / 60
+        coef[_M["chair_hours"], later] = later_minutes / 60
+        coef[_M["aseptic_items"], [first, later]] = self.aseptic_items_per_attendance
+        coef[_M["aseptic_hours"], [first, later]] = (
+            self.aseptic_items_per_attendance * self.aseptic_minutes_per_item / 60
+        )
+        coef[_M["verification_hours"], cycles] = self.verification_minutes_per_cycle / 60
+        coef[_M["dispensing_hours"], cycles] = self.dispensing_minutes_per_cycle / 60
+        coef[_M["cycles"], cycles] = 1.0
+        coef[_M["clinic_appointments"], cycles] = self.clinic_appointments_per_cycle
+        coef[_M["clinic_hours"], cycles] = (
+            self.clinic_appointments_per_cycle * self.clinic_minutes_per_appointment / 60
+        )
+        coef[_M["drug_cost"], cycles] = self.drug_cost_per_cycle
+        if self.schedule.is_oral:
+            coef[_M["delivery_cost"], cycles] = tariffs.sb11z_oral_per_cycle
+        else:
+            # first of cycle at SB12Z-14Z; every other attendance at SB15Z
+            first_price = tariffs.first_attendance(self.first_attendance_hrg)
+            coef[_M["delivery_cost"], [first, later]] = tariffs.sb15z_subsequent
+            coef[_M["delivery_cost"], first_of_cycle] = first_price - tariffs.sb15z_subsequent
+        coef[_M["clinic_cost"], cycles] = self.clinic_appointments_per_cycle * tariffs.clinic_per_appointment
+        return coef
+
+
+@dataclass(frozen=True)
+class RegimenUse:
+    """A regimen an appraisal brings in or displaces, for ``share`` of its patients [fraction]."""
+
+    regimen: Regimen
+    share: float = 1.0
+
+
+@dataclass(frozen=True)
+class FunnelStep:
+    """One step of an eligible-population funnel: ``percent`` [%] of the previous count."""
+
+    name: str
+    percent: float
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class EligibleFunnel:
+    """Eligible patients a year = ``start_count`` [patients/year] × each step's percent."""
+
+    start_count: float
+    steps: tuple[FunnelStep, ...] = ()
+    source: str = ""
+
+    @property
+    def eligible_per_year(self) -> float:
+        return self.start_count * math.prod(step.percent / 100 for step in self.steps)
+
+
+@dataclass(frozen=True)
+class Spread:
+    """Low and high as multipliers of the central value (1.0 = no spread)."""
+
+    low: float = 1.0
+    high: float = 1.0
+
+    @classmethod
+    def from_values(cls, low: float, central: float, high: float) -> Spread:
+        """From explicit low, central and high values."""
+        return cls(low / central, high / central)
+
+    def multiplier(self, scenario: Scenario | str) -> float:
+        scenario = Scenario(scenario)
+        return {Scenario.LOW: self.low, Scenario.CENTRAL: 1.0, Scenario.HIGH: self.high}[scenario]
+
+
+@dataclass(frozen=True)
+class Appraisal:
+    """One appraisal in the pipeline.
+
+    Attributes
+    ----------
+    key : identifier, e.g. "TA1037" or "GID-TA10914".
+    name : title shown to users.
+    eligible_per_year : national eligible [patients/year], a number or a funnel.
+    uptake_percent_by_year : uptake in years 1..5 from the effective start [%]; later years
+        hold the last value.
+    effective_start : first date a trust may be asked to treat (from :mod:`.deadlines`);
+        None = not yet known: the appraisal then contributes nothing.
+    brings_in, displaces : regimens and the share of the appraisal's patients on each.
+    tumour_site : for the alliance's tumour-site shares.
+    eligible_growth_percent_per_year : population growth [%/year], by year from start.
+    eligible_spread, uptake_spread, time_on_treatment_spread : low/high multipliers.
+    """
+
+    key: str
+    name: str
+    eligible_per_year: float | EligibleFunnel
+    uptake_percent_by_year: tuple[float, ...]
+    effective_start: date | None
+    brings_in: tuple[RegimenUse, ...]
+    displaces: tuple[RegimenUse, ...] = ()
+    tumour_site: str | None = None
+    eligible_growth_percent_per_year: float = 0.0
+    eligible_spread: Spread = Spread()
+    uptake_spread: Spread = Spread()
+    time_on_treatment_spread: Spread = Spread()
+
+    @property
+    def national_eligible_per_year(self) -> float:
+        """Central national eligible in year 1 [patients/year]."""
+        if isinstance(self.eligible_per_year, EligibleFunnel):
+            return self.eligible_per_year.eligible_per_year
+        return float(self.eligible_per_year)
+
+
+@dataclass(frozen=True)
+class Trust:
+    """An NHS provider: ODS code, name, ICB, catchment population [people], capacity."""
+
+    code: str
+    name: str
+    icb: str
+    catchment_population: float
+    capacity: TrustCapacity = TrustCapacity()
+
+
+@dataclass(frozen=True)
+class RegimenOverride:
+    """A trust's own figures for a regimen (by regimen name); None keeps the regimen's."""
+
+    trust_code: str
+    regimen_name: str
+    chair_minutes_first_cycle: float | None = None
+    chair_minutes_later_cycles: float | None = None
+    aseptic_items_per_attendance: float | None = None
+    aseptic_minutes_per_item: float | None = None
+    verification_minutes_per_cycle: float | None = None
+    dispensing_minutes_per_cycle: float | None = None
+    clinic_appointments_per_cycle: float | None = None
+    clinic_minutes_per_appointment: float | None = None
+    drug_cost_per_cycle: float | None = None
+
+    def apply(self, regimen: Regimen) -> Regimen:
+        changes = {
+            name: value
+            for name, value in vars(self).items()
+            if name not in ("trust_code", "regimen_name") and value is not None
+        }
+        return replace(regimen, **changes)
+
+
+@dataclass(frozen=True)
+class ModelInputs:
+    """Everything the model needs.
+
+    Attributes
+    ----------
+    appraisals, trusts : the pipeline and the alliance's trusts.
+    grid_start : first week of the grid (moved back to its Monday).
+    n_weeks : horizon [weeks], default 260 (5 years).
+    local_patients : (appraisal key, trust code) → the trust's eligible [patients/year]
+        (first precedence).
+    tumour_site_shares : (trust code, tumour site) → the trust's fraction of England's
+        patients for that site, set by the alliance (second precedence).
+    regimen_overrides : trusts' own regimen figures.
+    tariffs : delivery costs.
+    england_population : [people], default 57,690,300 (ONS mid-2023).
+    """
+
+    appraisals: tuple[Appraisal, ...]
+    trusts: tuple[Trust, ...]
+    grid_start: date
+    n_weeks: int = HORIZON_WEEKS
+    local_patients: Mapping[tuple[str, str], float] = field(default_factory=dict)
+    tumour_site_shares: Mapping[tuple[str, str], float] = field(default_factory=dict)
+    regimen_overrides: tuple[RegimenOverride, ...] = ()
+    tariffs: DeliveryTariffs = DeliveryTariffs()
+    england_population: float = ENGLAND_POPULATION
+
+
+SHARE_FROM_LOCAL_PATIENTS = "trust override (patients a year)"
+SHARE_FROM_TUMOUR_SITE = "alliance tumour-site share"
+SHARE_FROM_CATCHMENT = "catchment population / England population"
+
+
+def trust_shares(inputs: ModelInputs) -> tuple[np.ndarray, tuple[tuple[str, ...], ...]]:
+    """Each trust's fraction of England's patients per appraisal [A, T], and its source."""
+    shares = np.zeros((len(inputs.appraisals), len(inputs.trusts)))
+    sources = []
+    for a, appraisal in enumerate(inputs.appraisals):
+        row = []
+        for t, trust in enumerate(inputs.trusts):
+            local = inputs.local_patients.get((appraisal.key, trust.code))
+            site_share = inputs.tumour_site_shares.get((trust.code, appraisal.tumour_site))
+            if local is not None:
+                national = appraisal.national_eligible_per_year
+                shares[a, t] = local / national if national > 0 else 0.0
+                row.append(SHARE_FROM_LOCAL_PATIENTS)
+            elif site_share is not None and appraisal.tumour_site is not None:
+                shares[a, t] = site_share
+                row.append(SHARE_FROM_TUMOUR_SITE)
+            else:
+                shares[a, t] = trust.catchment_population / inputs.england_population
+                row.append(SHARE_FROM_CATCHMENT)
+        sources.append(tuple(row))
+    return shares, tuple(sources)
+
+
+# --------------------------------------------------------------------------- model
+
+
+def monday_on_or_before(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def _fft_length(minimum: int) -> int:
+    """Smallest 2^a 3^b 5^c ≥ minimum (fast sizes for pocketfft)."""
+    best = 1 << max(0, (minimum - 1).bit_length())
+    for threes in (1, 3, 9, 27):
+        for fives in (1, 5, 25):
+            size = threes * fives
+            while size < minimum:
+                size *= 2
+            best = min(best, size)
+    return best
+
+
+def run_model(inputs: ModelInputs, scenario: Scenario | str = Scenario.CENTRAL) -> ImpactResult:
+    """Run the model for one scenario (low, central or high multipliers of every appraisal)."""
+    scenario = Scenario(scenario)
+    appraisals = inputs.appraisals
+    return run_with_multipliers(
+        inputs,
+        eligible_multipliers=np.array([a.eligible_spread.multiplier(scenario) for a in appraisals]),
+        uptake_multipliers=np.array([a.uptake_spread.multiplier(scenario) for a in appraisals]),
+        time_on_treatment_multipliers=np.array(
+            [a.time_on_treatment_spread.multiplier(scenario) for a in appraisals]
+        ),
+        scenario_label=scenario.value,
+    )
+
+
+def run_with_multipliers(
+    inputs: ModelInputs,
+    *,
+    eligible_multipliers: np.ndarray | None = None,
+    uptake_multipliers: np.ndarray | None = None,
+    time_on_treatment_multipliers: np.ndarray | None = None,
+    scenario_label: str = "custom",
+) -> ImpactResult:
+    """Run the model with per-appraisal multipliers of eligible, uptake and median time on
+    treatment (uptake is capped at 100%)."""
+    appraisals, trusts = inputs.appraisals, inputs.trusts
+    n_appraisals, n_weeks = len(appraisals), inputs.n_weeks
+    ones = np.ones(n_appraisals)
+    eligible_multipliers = ones if eligible_multipliers is None else np.asarray(eligible_multipliers, float)
+    uptake_multipliers = ones if uptake_multipliers is None else np.asarray(uptake_multipliers, float)
+    time_multipliers = (
+        ones if time_on_treatment_multipliers is None else np.asarray(time_on_treatment_multipliers, float)
+    )
+
+    grid_start = monday_on_or_before(inputs.grid_start)
+    start_weeks = [
+        None if a.effective_start is None
+        else (monday_on_or_before(a.effective_start) - grid_start).days // 7
+        for a in appraisals
+    ]
+    # Patients who started before the grid are still on treatment in it: run the model
+    # from the earliest start (at most one horizon back) and keep the grid's weeks.
+    weeks_before_grid = min(n_weeks, max([0] + [-week for week in start_weeks if week is not None]))
+    n_internal = weeks_before_grid + n_weeks
+
+    national_starts = _national_starts(
+        appraisals, start_weeks, weeks_before_grid, n_internal, eligible_multipliers, uptake_multipliers
+    )
+
+    # One (appraisal, regimen) pair per distinct regimen an appraisal touches.
+    pair_appraisal, pair_regimen, pair_in, pair_out = [], [], [], []
+    for a, appraisal in enumerate(appraisals):
+        shares_by_regimen: dict[Regimen, list[float]] = {}
+        for use in appraisal.brings_in:
+            shares_by_regimen.setdefault(use.regimen, [0.0, 0.0])[0] += use.share
+        for use in appraisal.displaces:
+            shares_by_regimen.setdefault(use.regimen, [0.0, 0.0])[1] += use.share
+        for regimen, (share_in, share_out) in shares_by_regimen.items():
+            pair_appraisal.append(a)
+            pair_regimen.append(regimen)
+            pair_in.append(share_in)
+            pair_out.append(share_out)
+    pair_appraisal = np.asarray(pair_appraisal, dtype=int)
+    n_pairs = len(pair_regimen)
+
+    kernel_keys: dict[tuple[Regimen, float], int] = {}
+    pair_kernel = np.empty(n_pairs, dtype=int)
+    for p, (a, regimen) in enumerate(zip(pair_appraisal, pair_regimen)):
+        key = (regimen, 1.0 if regimen.schedule.is_fixed_course else float(time_multipliers[a]))
+        pair_kernel[p] = kernel_keys.setdefault(key, len(kernel_keys))
+    kernels = np.zeros((len(kernel_keys), len(KERNEL_ROWS), n_internal))
+    for (regimen, multiplier), k in kernel_keys.items():
+        kernels[k] = regimen.schedule.with_time_on_treatment_scaled(multiplier).kernels(n_internal).as_matrix()
+
+    # basis[p, row, w]: national kernel rows for pair p, starts × kernel, on the grid.
+    fft_length = _fft_length(2 * n_internal - 1)
+    starts_spectrum = np.fft.rfft(national_starts, fft_length)
+    kernel_spectrum = np.fft.rfft(kernels, fft_length)
+    if n_pairs:
+        basis = np.fft.irfft(
+            starts_spectrum[pair_appraisal][:, None, :] * kernel_spectrum[pair_kernel], fft_length
+        )[:, :, weeks_before_grid:n_internal]
+        # FFT round-off leaves ~1e-13 where the exact answer is 0 (before a start).
+        basis[np.abs(basis) < 1e-9] = 0.0
+    else:
+        basis = np.zeros((0, len(KERNEL_ROWS), n_weeks))
+
+    coefficient_cache: dict[Regimen, np.ndarray] = {}
+
+    def coefficients(regimen: Regimen) -> np.ndarray:
+        if regimen not in coefficient_cache:
+            coefficient_cache[regimen] = regimen.coefficients(inputs.tariffs)
+        return coefficient_cache[regimen]
+
+    pair_coefficients = np.stack([coefficients(r) for r in pair_regimen]) if n_pairs else np.zeros(
+        (0, len(MEASURES), len(KERNEL_ROWS))
+    )
+    pair_measures = np.einsum("pmb,pbw->pmw", pair_coefficients, basis)  # [P, M, W]
+    incidence_in = np.zeros((n_appraisals, n_pairs))
+    incidence_out = np.zeros((n_appraisals, n_pairs))
+    incidence_in[pair_appraisal, np.arange(n_pairs)] = pair_in
+    incidence_out[pair_appraisal, np.arange(n_pairs)] = pair_out
+    flat = pair_measures.reshape(n_pairs, -1)
+    national_in = (incidence_in @ flat).reshape(n_appraisals, len(MEASURES), n_weeks)
+    national_out = (incidence_out @ flat).reshape(n_appraisals, len(MEASURES), n_weeks)
+
+    shares, share_sources = trust_shares(inputs)
+
+    # Trust regimen overrides: (appraisal, trust) → [in/out, M, W] added to share × national.
+    trust_index = {trust.code: t for t, trust in enumerate(trusts)}
+    corrections: dict[tuple[int, int], np.ndarray] = {}
+    for override in inputs.regimen_overrides:
+        t = trust_index.get(override.trust_code)
+        if t is None:
+            continue
+        for p, regimen in enumerate(pair_regimen):
+            if regimen.name != override.regimen_name:
+                continue
+            a = int(pair_appraisal[p])
+            delta = coefficients(override.apply(regimen)) - coefficients(regimen)
+            change = shares[a, t] * (delta @ basis[p])
+            block = corrections.setdefault((a, t), np.zeros((2, len(MEASURES), n_weeks)))
+            block[0] += pair_in[p] * change
+            block[1] += pair_out[p] * change
+
+    national_net = national_in - national_out
+    trust_net = (shares.T @ national_net.reshape(n_appraisals, -1)).reshape(len(trusts), len(MEASURES), n_weeks)
+    for (a, t), block in corrections.items():
+        trust_net[t] += block[0] - block[1]
+
+    week_starts = pd.DatetimeIndex([grid_start + timedelta(weeks=w) for w in range(n_weeks)], name="week_start")
+    local_eligible = shares * np.array(
+        [a.national_eligible_per_year for a in appraisals]
+    )[:, None] * eligible_multipliers[:, None]
+    for array in (national_in, national_out, trust_net, shares, local_eligible):
+        array.setflags(write=False)
+    return ImpactResult(
+        scenario=scenario_label,
+        week_starts=week_starts,
+        appraisals=tuple(appraisals),
+        trusts=tuple(trusts),
+        start_weeks=tuple(start_weeks),
+        shares=shares,
+        share_sources=share_sources,
+        local_eligible_per_year=local_eligible,
+        national_brought_in=national_in,
+        national_displaced=national_out,
+        trust_net=trust_net,
+        corrections=corrections,
+    )
+
+
+def _national_starts(
+    appraisals: Sequence[Appraisal],
+    start_weeks: Sequence[int | None],
+    weeks_before_grid: int,
+    n_internal: int,
+    eligible_multipliers: np.ndarray,
+    uptake_multipliers: np.ndarray,
+) -> np.ndarray:
+    """National new starts a week [A, internal weeks]: eligible × uptake(year) / 52.18."""
+    n_appraisals = len(appraisals)
+    starts = np.zeros((n_appraisals, n_internal))
+    if not n_appraisals:
+        return starts
+    n_years = max(len(a.uptake_percent_by_year) for a in appraisals)
+    uptake = np.zeros((n_appraisals, n_years))
+    for a, appraisal in enumerate(appraisals):
+        values = list(appraisal.uptake_percent_by_year) or [0.0]
+        uptake[a] = values + [values[-1]] * (n_years - len(values))  # later years hold the last
+    uptake = np.minimum(uptake / 100 * uptake_multipliers[:, None], 1.0)
+
+    first_week = np.array([weeks_before_grid + (w if w is not None else 0) for w in start_weeks])
+    known = np.array([w is not None for w in start_weeks])
+    weeks_since_start = np.arange(n_internal)[None, :] - first_week[:, None]
+    year = np.floor(np.maximum(weeks_since_start, 0) * 7 / DAYS_PER_YEAR).astype(int)
+    uptake_this_year = np.take_along_axis(uptake, np.minimum(year, n_years - 1), axis=1)
+    growth = np.array([1 + a.eligible_growth_percent_per_year / 100 for a in appraisals])
+    eligible = (
+        np.array([a.national_eligible_per_year for a in appraisals])[:, None]
+        * eligible_multipliers[:, None]
+        * growth[:, None] ** year
+    )
+    active = (weeks_since_start >= 0) & known[:, None]
+    starts[active] = (eligible * uptake_this_year / WEEKS_PER_YEAR)[active]
+    return starts
+
+
+# --------------------------------------------------------------------------- results
+
+
+def _frame(series: np.ndarray, week_starts: pd.DatetimeIndex) -> pd.DataFrame:
+    return pd.DataFrame(series.T, index=week_starts, columns=list(MEASURES))
+
+
+@dataclass(frozen=True, eq=False)
+class ImpactResult:
+    """The model's output for one scenario.
+
+    Weekly DataFrames have index ``week_start`` (Mondays) and one column per measure in
+    :data:`MEASURES`, units in :data:`MEASURE_UNITS`. ``component`` is "net" (brought in −
+    displaced, default), "brought in" or "displaced".
+
+    Attributes
+    ----------
+    scenario : "low", "central", "high" or "custom".
+    week_starts : the grid's Mondays.
+    appraisals, trusts : as given.
+    start_weeks : week index of each appraisal's effective start on the grid (negative if
+        before the grid; None if not yet known).
+    shares : [appraisal, trust] fraction of England's patients; ``share_sources`` the rule used.
+    local_eligible_per_year : [appraisal, trust] eligible [patients/year] in year 1.
+    national_brought_in, national_displaced : [appraisal, measure, week], England.
+    trust_net : [trust, measure, week], the whole pipeline's net impact on each trust.
+    corrections : (appraisal, trust) index → [in/out, measure, week] from trust overrides.
+    """
+
+    scenario: str
+    week_starts: pd.DatetimeIndex
+    appraisals: tuple[Appraisal, ...]
+    trusts: tuple[Trust, ...]
+    start_weeks: tuple[int | None, ...]
+    shares: np.ndarray = field(repr=False)
+    share_sources: tuple[tuple[str, ...], ...] = field(repr=False)
+    local_eligible_per_year: np.ndarray = field(repr=False)
+    national_brought_in: np.ndarray = field(repr=False)
+    national_displaced: np.ndarray = field(repr=False)
+    trust_net: np.ndarray = field(repr=False)
+    corrections: Mapping[tuple[int, int], np.ndarray] = field(repr=False)
+
+    # ---- lookups
+
+    @property
+    def appraisal_keys(self) -> tuple[str, ...]:
+        return tuple(a.key for a in self.appraisals)
+
+    @property
+    def trust_codes(self) -> tuple[str, ...]:
+        return tuple(t.code for t in self.trusts)
+
+    def _appraisal_index(self, appraisal: str) -> int:
+        try:
+            return self.appraisal_keys.index(appraisal)
+        except ValueError:
+            raise KeyError(f"no appraisal {appraisal!r} in the result") from None
+
+    def _trust_index(self, trust: str) -> int:
+        try:
+            return self.trust_codes.index(trust)
+        except ValueError:
+            raise KeyError(f"no trust {trust!r} in the result") from None
+
+    def _national(self, a: int, component: Component) -> np.ndarray:
+        if component is Component.BROUGHT_IN:
+            return self.national_brought_in[a]
+        if component is Component.DISPLACED:
+            return self.national_displaced[a]
+        return self.national_brought_in[a] - self.national_displaced[a]
+
+    def _appraisal_trust(self, a: int, t: int, component: Component) -> np.ndarray:
+        series = self.shares[a, t] * self._national(a, component)
+        block = self.corrections.get((a, t))
+        if block is not None:
+            if component is Component.BROUGHT_IN:
+                series = series + block[0]
+            elif component is Component.DISPLACED:
+                series = series + block[1]
+            else:
+                series = series + block[0] - block[1]
+        return series
+
+    def _trust_total(self, t: int, component: Component) -> np.ndarray:
+        if component is Component.NET:
+            return self.trust_net[t]
+        return sum(self._appraisal_trust(a, t, component) for a in range(len(self.appraisals)))
+
+    # ---- weekly series
+
+    def national_weekly(self, appraisal: str, component: str = "net") -> pd.DataFrame:
+        """England's weekly series for one appraisal."""
+        return _frame(self._national(self._appraisal_index(appraisal), Component(component)), self.week_starts)
+
+    def appraisal_trust_weekly(self, appraisal: str, trust: str, component: str = "net") -> pd.DataFrame:
+        """One appraisal at one trust, weekly."""
+        a, t = self._appraisal_index(appraisal), self._trust_index(trust)
+        return _frame(self._appraisal_trust(a, t, Component(component)), self.week_starts)
+
+    def appraisal_weekly(self, appraisal: str, trusts: Sequence[str] | None = None, component: str = "net") -> pd.DataFrame:
+        """One appraisal summed over ``trusts`` (default: every trust, i.e. the alliance)."""
+        a = self._appraisal_index(appraisal)
+        codes = self.trust_codes if trusts is None else trusts
+        total = sum(self._appraisal_trust(a, self._trust_index(c), Component(component)) for c in codes)
+        return _frame(np.asarray(total) + np.zeros((len(MEASURES), len(self.week_starts))), self.week_starts)
+
+    def trust_weekly(self, trust: str, component: str = "net") -> pd.DataFrame:
+        """The whole pipeline at one trust, weekly."""
+        return _frame(self._trust_total(self._trust_index(trust), Component(component)), self.week_starts)
+
+    def icb_weekly(self, icb: str, component: str = "net") -> pd.DataFrame:
+        """The whole pipeline summed over the trusts of one ICB, weekly."""
+        indices = [t for t, trust in enumerate(self.trusts) if trust.icb == icb]
+        if not indices:
+            raise KeyError(f"no trust in ICB {icb!r}")
+        total = sum(self._trust_total(t, Component(component)) for t in indices)
+        return _frame(total, self.week_starts)
+
+    def alliance_weekly(self, component: str = "net") -> pd.DataFrame:
+        """The whole pipeline summed over every trust, weekly."""
+        total = sum(self._trust_total(t, Component(component)) for t in range(len(self.trusts)))
+        return _frame(np.asarray(total) + np.zeros((len(MEASURES), len(self.week_starts))), self.week_starts)
+
+    # ---- summaries
+
+    def steady_state(self, measure: str, component: str = "net") -> pd.DataFrame:
+        """Mean weekly value over the last 52 weeks of the horizon, [appraisal × trust].
+
+        Defined as that mean (not an analytic limit) so that it is what the weekly chart
+        shows; for a course that has not reached steady state by then it is the level reached.
+        """
+        m = _M[measure]
+        component = Component(component)
+        if component is Component.BROUGHT_IN:
+            national = self.national_brought_in[:, m]
+        elif component is Component.DISPLACED:
+            national = self.national_displaced[:, m]
+        else:
+            national = self.national_brought_in[:, m] - self.national_displaced[:, m]
+        window = slice(-STEADY_STATE_WEEKS, None)
+        values = self.shares * national[:, window].mean(axis=1)[:, None]
+        for (a, t), block in self.corrections.items():
+            extra = {Component.BROUGHT_IN: block[0], Component.DISPLACED: block[1]}.get(
+                component, block[0] - block[1]
+            )
+            values[a, t] += extra[m, window].mean()
+        return pd.DataFrame(values, index=pd.Index(self.appraisal_keys, name="appraisal"),
+                            columns=pd.Index(self.trust_codes, name="trust"))
+
+    def appraisal_by_trust_summary(self, appraisal: str, component: str = "net") -> pd.DataFrame:
+        """One row per trust for one appraisal; columns (units):
+
+        trust_name, icb, share [fraction of England], share_source,
+        local_eligible_per_year [patients/year, year 1],
+        new_starts_year1, new_starts_year2 [patients] (years from the effective start),
+        patients_on_treatment_steady_state [patients],
+        attendances_per_week_steady_state [attendances/week],
+        chair_hours_per_week_year1, _year2, _steady_state [chair-hours/week, mean],
+        chairs_needed_steady_state [chairs] (trust's hours a day × days × utilisation),
+        aseptic_hours_per_week_steady_state, verification_hours_per_week_steady_state,
+        clinic_appointments_per_week_steady_state, clinic_hours_per_week_steady_state,
+        drug_cost_year1, _year2, delivery_cost_year1, _year2, clinic_cost_year1, _year2,
+        total_cost_year1, _year2 [£].
+        Year figures are NaN where the year is not wholly inside the grid or the start is unknown.
+        """
+        a = self._appraisal_index(appraisal)
+        component = Component(component)
+        rows = []
+        for t, trust in enumerate(self.trusts):
+            series = self._appraisal_trust(a, t, component)
+            rows.append(self._summary_row(series, self.start_weeks[a], trust)
+                        | {"share": self.shares[a, t], "share_source": self.share_sources[a][t],
+                           "local_eligible_per_year": self.local_eligible_per_year[a, t]})
+        frame = pd.DataFrame(rows, index=pd.Index(self.trust_codes, name="trust"))
+        first = ["trust_name", "icb", "share", "share_source", "local_eligible_per_year"]
+        return frame[first + [c for c in frame.columns if c not in first]]
+
+    def trust_summary(self) -> pd.DataFrame:
+        """One row per trust for the whole pipeline (net): steady-state figures only, as
+        year-from-start has no meaning across appraisals. Columns as in
+        :meth:`appraisal_by_trust_summary` (the ``*_steady_state`` ones)."""
+        rows = [
+            {k: v for k, v in self._summary_row(self.trust_net[t], None, trust).items() if "year" not in k}
+            for t, trust in enumerate(self.trusts)
+        ]
+        return pd.DataFrame(rows, index=pd.Index(self.trust_codes, name="trust"))
+
+    def _summary_row(self, series: np.ndarray, start_week: int | None, trust: Trust) -> dict:
+        steady = series[:, -STEADY_STATE_WEEKS:].mean(axis=1)
+        row = {
+            "trust_name": trust.name,
+            "icb": trust.icb,
+            "patients_on_treatment_steady_state": steady[_M["patients_on_treatment"]],
+            "attendances_per_week_steady_state": steady[_M["attendances"]],
+            "chair_hours_per_week_steady_state": steady[_M["chair_hours"]],
+            "chairs_needed_steady_state": float(chairs_needed(steady[_M["chair_hours"]], trust.capacity)),
+            "aseptic_hours_per_week_steady_state": steady[_M["aseptic_hours"]],
+            "verification_hours_per_week_steady_state": steady[_M["verification_hours"]],
+            "clinic_appointments_per_week_steady_state": steady[_M["clinic_appointments"]],
+            "clinic_hours_per_week_steady_state": steady[_M["clinic_hours"]],
+        }
+        for year in (1, 2):
+            weeks = year_from_start_weeks(start_week, year, len(self.week_starts))
+            if weeks is None:
+                total = np.full(len(MEASURES), np.nan)
+                mean = np.full(len(MEASURES), np.nan)
+            else:
+                total = series[:, weeks].sum(axis=1)
+                mean = series[:, weeks].mean(axis=1)
+            row[f"new_starts_year{year}"] = total[_M["new_starts"]]
+            row[f"chair_hours_per_week_year{year}"] = mean[_M["chair_hours"]]
+            for cost in COST_MEASURES:
+                row[f"{cost}_year{year}"] = total[_M[cost]]
+            row[f"total_cost_year{year}"] = sum(total[_M[cost]] for cost in COST_MEASURES)
+        return row
+
+
+def year_from_start_weeks(start_week: int | None, year: int, n_weeks: int) -> slice | None:
+    """Grid weeks of year ``year`` (1-based) from a start week: weeks whose offset from the
+    start, in days, lies in [365.25 (year−1), 365.25 year). None if not wholly on the grid."""
+    if start_week is None:
+        return None
+    first = start_week + math.ceil(DAYS_PER_YEAR * (year - 1) / 7)
+    end = start_week + math.ceil(DAYS_PER_YEAR * year / 7)
+    if first < 0 or end > n_weeks:
+        return None
+    return slice(first, end)
+
+
+# --------------------------------------------------------------------------- periods
+
+
+def _aggregate(weekly: pd.DataFrame, labels: pd.Index | np.ndarray, name: str) -> pd.DataFrame:
+    flows = [c for c in weekly.columns if c not in STOCK_MEASURES]
+    stocks = [c for c in weekly.columns if c in STOCK_MEASURES]
+    grouped = weekly.groupby(np.asarray(labels), sort=True)
+    out = grouped[flows].sum()
+    if stocks:
+        out = out.join(grouped[stocks].mean())
+    out.index.name = name
+    return out[list(weekly.columns)]
+
+
+def by_calendar_month(weekly: pd.DataFrame) -> pd.DataFrame:
+    """Monthly figures: flows summed and stocks averaged over the weeks whose Monday falls in
+    the month (so months sum to the weekly total). Index "2026-04"."""
+    labels = weekly.index.strftime("%Y-%m")
+    return _aggregate(weekly, labels, "month")
+
+
+def financial_year_label(day: date | pd.Timestamp) -> str:
+    """NHS financial year (April–March) of a date: 31 Mar 2026 → "2025/26", 1 Apr 2026 → "2026/27"."""
+    start_year = day.year if day.month >= 4 else day.year - 1
+    return f"{start_year}/{(start_year + 1) % 100:02d}"
+
+
+def by_financial_year(weekly: pd.DataFrame) -> pd.DataFrame:
+    """Financial-year figures, each week in the year of its Monday. Index "2026/27"."""
+    labels = [financial_year_label(day) for day in weekly.index]
+    return _aggregate(weekly, labels, "financial_year")
+
+
+def by_year_from_start(weekly: pd.DataFrame, effective_start: date) -> pd.DataFrame:
+    """Figures by year from the effective start (index 1, 2, ...); weeks before it dropped.
+
+    Years follow the uptake years: week offsets from the start week in [365.25 (y−1), 365.25 y) days.
+    """
+    start_monday = pd.Timestamp(monday_on_or_before(effective_start))
+    offsets_days = (weekly.index - start_monday).days.to_numpy()
+    keep = offsets_days >= 0
+    years = np.floor(offsets_days[keep] / DAYS_PER_YEAR).astype(int) + 1
+    return _aggregate(weekly[keep], years, "year_from_start")
