@@ -1,19 +1,11 @@
 """Fixtures for the calculation core's tests."""
 
-import sys
 from datetime import date
-from pathlib import Path
 
 import pytest
 
-# The project is not installed into the venv and pytest's rootdir is not put on sys.path
-# (no `pythonpath` in pyproject.toml): make `import appraisal_impact` work from any cwd.
-_REPO_ROOT = Path(__file__).resolve().parents[2]
-if str(_REPO_ROOT) not in sys.path:
-    sys.path.insert(0, str(_REPO_ROOT))
-
-from appraisal_impact.core import impact  # noqa: E402
-from appraisal_impact.core.schedule import RegimenSchedule  # noqa: E402
+from appraisal_impact.core import impact
+from appraisal_impact.core.schedule import RegimenSchedule
 
 GRID_START = date(2025, 4, 7)  # a Monday
 
