@@ -2,24 +2,46 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-
-# pyproject.toml sets no pytest ``pythonpath`` and the project is not installed in the venv, so
-# ``.venv/bin/pytest`` cannot import the package from the repo root. Until that is fixed there
-# (``pythonpath = ["."]`` or ``pip install -e .``), make the repo root importable for these tests.
-if importlib.util.find_spec("appraisal_impact") is None:
-    sys.path.insert(0, str(REPO_ROOT))
-
-from nice_support import NICE_FIXTURES  # noqa: E402
+from .nice_support import NICE_FIXTURES
 
 
 @pytest.fixture(scope="session")
 def nice_fixtures() -> Path:
     assert NICE_FIXTURES.is_dir(), f"NICE fixtures not found at {NICE_FIXTURES.resolve()}"
     return NICE_FIXTURES
+
+
+@pytest.fixture
+def fake_nice():
+    from .nice_support import FakeNice
+
+    server = FakeNice().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def fake_time():
+    from .nice_support import FakeTime
+
+    return FakeTime()
+
+
+@pytest.fixture
+def nice_client(fake_nice, fake_time):
+    from appraisal_impact.nice.client import NiceClient
+
+    client = NiceClient(
+        contact="sact-pipeline@example.nhs.uk",
+        base_url=fake_nice.url,
+        connect_timeout=2.0,
+        read_timeout=0.3,
+        clock=fake_time.clock,
+        sleep=fake_time.sleep,
+    )
+    yield client
+    client.close()

@@ -37,3 +37,96 @@ def next_data_page(page_props: dict, body: str = "<main><h1>Page</h1></main>") -
         f'<script id="__NEXT_DATA__" type="application/json">{data}</script>'
         "</body></html>"
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# A local fake of nice.org.uk: http.server on 127.0.0.1, random port, in a thread.
+
+import threading  # noqa: E402
+from dataclasses import dataclass, field  # noqa: E402
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer  # noqa: E402
+
+
+@dataclass
+class Reply:
+    """One canned answer. ``hang`` makes the server wait (until released) before answering."""
+
+    status: int = 200
+    body: str = ""
+    headers: dict[str, str] = field(default_factory=dict)
+    hang: bool = False
+
+
+@dataclass
+class SeenRequest:
+    path: str
+    headers: dict[str, str]
+
+
+class FakeNice:
+    """Answers each path with its queue of replies (the last one repeats); records every request."""
+
+    def __init__(self) -> None:
+        self.routes: dict[str, list[Reply]] = {}
+        self.requests: list[SeenRequest] = []
+        self.release = threading.Event()
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+                fake.requests.append(SeenRequest(self.path, {k: v for k, v in self.headers.items()}))
+                queue = fake.routes.get(self.path) or [Reply(404, "<h1>Page not found</h1>")]
+                reply = queue.pop(0) if len(queue) > 1 else queue[0]
+                if reply.hang:
+                    fake.release.wait(5)
+                    return
+                body = reply.body.encode("utf-8")
+                self.send_response(reply.status)
+                headers = {"Content-Type": "text/html; charset=utf-8", **reply.headers}
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.server.block_on_close = False
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+
+    def add(self, path: str, *replies: Reply) -> None:
+        self.routes[path] = list(replies)
+
+    def paths(self) -> list[str]:
+        return [seen.path for seen in self.requests]
+
+    def start(self) -> FakeNice:
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.release.set()
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(5)
+
+
+class FakeTime:
+    """A monotonic clock that only moves when something sleeps on it; records each sleep."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.sleeps: list[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds

@@ -8,7 +8,7 @@ fixtures) to cover the terms and exclusions the fixtures do not.
 import json
 
 import pytest
-from nice_support import fixture_text
+from .nice_support import fixture_text
 
 from appraisal_impact.nice.classify import classify_title
 from appraisal_impact.nice.parse import parse_guidance_list, parse_indev_feed, parse_search_results

@@ -4,7 +4,7 @@ import json
 from datetime import date
 
 import pytest
-from nice_support import fixture_text, next_data_page
+from .nice_support import fixture_text, next_data_page
 
 from appraisal_impact.nice.errors import NiceFormatError
 from appraisal_impact.nice.parse import parse_guidance_list, parse_search_results

@@ -5,7 +5,7 @@ from dataclasses import replace
 from datetime import date
 
 import pytest
-from nice_support import fixture_text, jest_snapshot_to_json, next_data_page
+from .nice_support import fixture_text, jest_snapshot_to_json, next_data_page
 
 from appraisal_impact.nice.errors import NiceFormatError
 from appraisal_impact.nice.parse import (
