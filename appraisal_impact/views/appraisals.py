@@ -2,14 +2,40 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, render_template, request
+from flask_login import current_user
 
 from .. import queries
 from ..db import get_session
 from ..models import Appraisal
 from ..planning import deadlines_for
 from ..queries import appraisals as appraisal_queries
-from ..web import get_or_404
+from ..impact_service import PriceView, pipeline_impact
+from ..web import get_or_404, page_or_partial
+
+SCENARIOS = {"low": "Low", "central": "Central", "high": "High"}
+
+
+def impact_table_context(session, appraisal: Appraisal, scenario: str) -> dict:
+    """The per-trust impact of one appraisal for the signed-in user's price view."""
+    prices = PriceView.for_user(current_user)
+    loaded, result = pipeline_impact(session, scenario=scenario, prices=prices)
+    summary = result.appraisal_by_trust_summary(str(appraisal.id))
+    return {
+        "appraisal": appraisal,
+        "impact_rows": summary.reset_index().to_dict("records"),
+        "impact_totals": summary.select_dtypes("number").sum(min_count=1).to_dict(),
+        "scenario": scenario,
+        "scenarios": SCENARIOS,
+        "price_label": prices.label(),
+        "unpriced": [name for name in loaded.unpriced_regimens],
+        "grid_start": result.week_starts[0].date(),
+    }
+
+
+def _scenario() -> str:
+    scenario = request.args.get("scenario", "central")
+    return scenario if scenario in SCENARIOS else "central"
 
 bp = Blueprint("appraisals", __name__)
 
@@ -21,7 +47,6 @@ def show(appraisal_id: int):
     appraisal = get_or_404(session, Appraisal, appraisal_id)
     return render_template(
         "appraisals/show.html",
-        appraisal=appraisal,
         deadlines=deadlines_for(appraisal),
         sources=queries.figure_sources(session=session, entity="appraisal", entity_id=appraisal.id),
         funnel=appraisal_queries.funnel_steps(session=session, appraisal_id=appraisal.id),
@@ -29,4 +54,14 @@ def show(appraisal_id: int):
         regimens=appraisal_queries.regimen_links(session=session, appraisal_id=appraisal.id),
         date_changes=queries.date_changes(session=session, appraisal_id=appraisal.id),
         history=queries.audit_trail(session=session, entity="appraisal", entity_id=appraisal.id),
+        **impact_table_context(session, appraisal, _scenario()),
     )
+
+
+@bp.route("/appraisals/<int:appraisal_id>/impact-table")
+def impact_table(appraisal_id: int):
+    """The per-trust impact table alone (htmx swaps it when the scenario changes)."""
+    session = get_session()
+    appraisal = get_or_404(session, Appraisal, appraisal_id)
+    return page_or_partial("appraisals/impact_table_page.html", "appraisals/_impact_table.html",
+                           **impact_table_context(session, appraisal, _scenario()))

@@ -1,0 +1,365 @@
+"""From stored rows to the impact model and back: the one place the web app runs the core.
+
+`model_inputs(session, prices=...)` turns the database into `core.impact.ModelInputs`;
+`pipeline_impact(session, ...)` runs it (cached until the data change) and returns an
+`ImpactResult` whose appraisal keys are the appraisals' ids as strings and trust codes ODS codes.
+
+Prices: `PriceView.list_only()` (shared pages, exports, API, anyone not allowed) or
+`PriceView.for_user(user)`: confidential (PAS) prices replace list prices only where that user
+may see them — alliance-wide ones in the regimen's cost, a trust's own only for that trust.
+
+Approximations (named, so a reader can check them):
+- the core takes one chair time per attendance; a regimen whose components are given on different
+  days (EV D1+D8 with pembrolizumab D1) gets the mean chair minutes per attendance of its cycle;
+  aseptic items likewise;
+- oral drugs are costed pro rata per mg dispensed (as NICE templates do), injectables with the
+  cheapest combination of whole vials;
+- a drug with no price the viewer may see (e.g. enfortumab vedotin, list price not published)
+  costs £0 and `unpriced_regimens` names it, so pages can say so.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from . import models as m
+from .core import impact as core
+from .core.capacity import TrustCapacity
+from .core.drug_cost import Dose, DoseBasis, Pack, PatientSize, Wastage, administration_cost
+from .core.schedule import RegimenSchedule
+from .planning import deadlines_for
+
+TUMOUR_SITE_SHARE_NOTE = "alliance tumour-site share, as a fraction of England's patients"
+
+
+@dataclass(frozen=True)
+class PriceView:
+    """Which confidential prices a computation may use: none, all alliance-wide, and which trusts' own."""
+
+    alliance_confidential: bool = False
+    trust_ids: frozenset[int] = frozenset()
+    all_trusts: bool = False
+
+    @classmethod
+    def list_only(cls) -> PriceView:
+        return cls()
+
+    @classmethod
+    def for_user(cls, user) -> PriceView:
+        """What `user` (a SignedInUser) may see; anyone not allowed gets list prices."""
+        if user is None or not getattr(user, "is_authenticated", False) or not user.may_see_confidential(None):
+            return cls()
+        if user.may_edit_anything or user.role == m.Role.alliance:
+            return cls(True, frozenset(), True)
+        return cls(True, frozenset({user.trust_id}) if user.trust_id else frozenset(), False)
+
+    @property
+    def is_list_only(self) -> bool:
+        return not self.alliance_confidential and not self.trust_ids and not self.all_trusts
+
+    def key(self) -> tuple:
+        return (self.alliance_confidential, tuple(sorted(self.trust_ids)), self.all_trusts)
+
+    def label(self) -> str:
+        return "list prices" if self.is_list_only else "confidential prices where you may see them, else list prices"
+
+
+@dataclass(frozen=True)
+class LoadedInputs:
+    inputs: core.ModelInputs
+    unpriced_regimens: tuple[str, ...]
+    appraisal_rows: dict[int, m.Appraisal] = field(default_factory=dict)
+    trust_rows: dict[str, m.Trust] = field(default_factory=dict)
+
+
+def _reference(values: dict[str, m.ReferenceValue], key: str, default: float) -> float:
+    row = values.get(key)
+    return float(row.value) if row is not None else default
+
+
+def _tariffs(session: Session, values: dict[str, m.ReferenceValue]) -> core.DeliveryTariffs:
+    costs = {row.code: row.cost for row in session.exec(select(m.HrgCost))}
+    defaults = core.DeliveryTariffs()
+    return core.DeliveryTariffs(
+        sb11z_oral_per_cycle=costs.get("SB11Z", defaults.sb11z_oral_per_cycle),
+        sb12z_simple_first=costs.get("SB12Z", defaults.sb12z_simple_first),
+        sb13z_complex_first=costs.get("SB13Z", defaults.sb13z_complex_first),
+        sb14z_prolonged_first=costs.get("SB14Z", defaults.sb14z_prolonged_first),
+        sb15z_subsequent=costs.get("SB15Z", defaults.sb15z_subsequent),
+        clinic_per_appointment=_reference(values, "clinic_cost_per_appointment", defaults.clinic_per_appointment),
+        source="Delivery HRG costs and clinic cost from the seed files / reference values (seeds/reference)",
+    )
+
+
+def _days(text: str) -> tuple[int, ...]:
+    return tuple(sorted({int(part) for part in str(text).replace(" ", "").split(",") if part}))
+
+
+def _packs_by_drug(session: Session, prices: PriceView) -> tuple[dict[int, list[Pack]], dict[tuple[int, int], list[Pack]]]:
+    """Packs each drug may be costed with: alliance-wide, and per trust where a trust's own price applies."""
+    packs = list(session.exec(select(m.DrugPack)))
+    confidential = list(session.exec(select(m.ConfidentialPrice))) if not prices.is_list_only else []
+    alliance_price = {c.drug_pack_id: c.price for c in confidential if c.trust_id is None and prices.alliance_confidential}
+    trust_price: dict[tuple[int, int], float] = {}
+    for c in confidential:
+        if c.trust_id is not None and (prices.all_trusts or c.trust_id in prices.trust_ids):
+            trust_price[(c.trust_id, c.drug_pack_id)] = c.price
+    by_drug: dict[int, list[Pack]] = {}
+    for pack in packs:
+        price = alliance_price.get(pack.id, pack.list_price)
+        if price is not None:
+            by_drug.setdefault(pack.drug_id, []).append(Pack(pack.pack_mg, float(price)))
+    by_trust_drug: dict[tuple[int, int], list[Pack]] = {}
+    for (trust_id, pack_id), price in trust_price.items():
+        pack = next(p for p in packs if p.id == pack_id)
+        others = [
+            Pack(p.pack_mg, float(alliance_price.get(p.id, p.list_price)))
+            for p in packs
+            if p.drug_id == pack.drug_id and p.id != pack_id and alliance_price.get(p.id, p.list_price) is not None
+        ]
+        by_trust_drug.setdefault((trust_id, pack.drug_id), others).append(Pack(pack.pack_mg, float(price)))
+    return by_drug, by_trust_drug
+
+
+def _cycle_drug_cost(components, drugs: dict[int, m.Drug], packs_for, patient: PatientSize) -> tuple[float, bool]:
+    """Drug cost of one cycle [£] and whether every drug had a price."""
+    total, complete = 0.0, True
+    for component in components:
+        packs = packs_for(component.drug_id)
+        if not packs:
+            complete = False
+            continue
+        oral = component.route.lower() == "oral" or drugs[component.drug_id].is_oral
+        dose = Dose(float(component.dose), DoseBasis(component.dose_basis.value if hasattr(component.dose_basis, "value") else component.dose_basis), component.dose_cap_mg)
+        cost = administration_cost(dose, packs, patient=patient, wastage=Wastage.EXACT_MG if oral else Wastage.WHOLE_VIAL)
+        total += cost.cost * max(len(_days(component.days)), 1)
+    return total, complete
+
+
+def _core_regimen(regimen: m.Regimen, components: list[m.RegimenComponent], drug_cost_per_cycle: float,
+                  clinic_minutes: float, verification_minutes: float) -> core.Regimen:
+    attendance_days = _days(regimen.attendance_days) or (1,)
+    schedule = RegimenSchedule(
+        cycle_length_days=int(regimen.cycle_length_days),
+        attendance_days=attendance_days,
+        max_cycles=regimen.max_cycles,
+        median_time_on_treatment_days=regimen.median_time_on_treatment_days,
+        max_years=regimen.max_years,
+        is_oral=regimen.is_oral,
+    )
+    administrations = {c.id: max(len(_days(c.days)), 1) for c in components}
+    per_attendance = 1 / len(attendance_days)
+    chair_first = sum(c.chair_minutes_first_cycle * administrations[c.id] for c in components) * per_attendance
+    chair_later = sum(c.chair_minutes_later_cycles * administrations[c.id] for c in components) * per_attendance
+    items = sum(c.aseptic_items * administrations[c.id] for c in components) * per_attendance
+    item_minutes = (
+        sum(c.aseptic_items * administrations[c.id] * c.aseptic_minutes_per_item for c in components)
+        / sum(c.aseptic_items * administrations[c.id] for c in components)
+        if items
+        else core.ASEPTIC_MINUTES_PER_ITEM
+    )
+    return core.Regimen(
+        name=regimen.name,
+        schedule=schedule,
+        chair_minutes_first_cycle=0.0 if regimen.is_oral else chair_first,
+        chair_minutes_later_cycles=0.0 if regimen.is_oral else chair_later,
+        aseptic_items_per_attendance=0.0 if regimen.is_oral else items,
+        aseptic_minutes_per_item=item_minutes,
+        verification_minutes_per_cycle=verification_minutes,
+        clinic_appointments_per_cycle=1 / max(regimen.clinic_every_n_cycles or 1, 1),
+        clinic_minutes_per_appointment=clinic_minutes,
+        drug_cost_per_cycle=drug_cost_per_cycle,
+        first_attendance_hrg=regimen.delivery_hrg_first if regimen.delivery_hrg_first in ("SB12Z", "SB13Z", "SB14Z") else "SB12Z",
+    )
+
+
+def _spread(low_pct: float, high_pct: float) -> core.Spread:
+    return core.Spread(low_pct / 100, high_pct / 100)
+
+
+def grid_start(today: date, effective_starts: list[date | None]) -> date:
+    """The grid's first Monday: today, or the earliest effective start if earlier (at most two years
+    back), so that year 1 of an appraisal already being delivered is on the grid."""
+    known = [d for d in effective_starts if d is not None]
+    earliest = min([today, *known])
+    return core.monday_on_or_before(max(earliest, date(today.year - 2, today.month, min(today.day, 28))))
+
+
+def model_inputs(session: Session, *, prices: PriceView = PriceView(), today: date | None = None,
+                 appraisal_ids: set[int] | None = None) -> LoadedInputs:
+    """Everything stored, as the core's inputs, with the prices `prices` allows."""
+    today = today or date.today()
+    values = {row.key: row for row in session.exec(select(m.ReferenceValue))}
+    patient = PatientSize(
+        weight_kg=_reference(values, "default_weight_kg", 70.0),
+        body_surface_area_m2=_reference(values, "default_bsa_m2", 1.8),
+    )
+    icbs = {icb.id: icb for icb in session.exec(select(m.Icb))}
+    trusts = list(session.exec(select(m.Trust).order_by(m.Trust.ods_code)))
+    trust_by_id = {t.id: t for t in trusts}
+    drugs = {d.id: d for d in session.exec(select(m.Drug))}
+    regimens = {r.id: r for r in session.exec(select(m.Regimen))}
+    components: dict[int, list[m.RegimenComponent]] = {}
+    for c in session.exec(select(m.RegimenComponent).order_by(m.RegimenComponent.position)):
+        components.setdefault(c.regimen_id, []).append(c)
+    by_drug, by_trust_drug = _packs_by_drug(session, prices)
+
+    unpriced: set[str] = set()
+    core_regimens: dict[int, core.Regimen] = {}
+    for regimen in regimens.values():
+        cost, complete = _cycle_drug_cost(components.get(regimen.id, []), drugs, lambda d: by_drug.get(d, []), patient)
+        if not complete:
+            unpriced.add(regimen.name)
+        core_regimens[regimen.id] = _core_regimen(
+            regimen, components.get(regimen.id, []), cost, regimen.clinic_minutes, regimen.verification_minutes_per_cycle
+        )
+
+    overrides: list[core.RegimenOverride] = []
+    timing = {(o.trust_id, o.regimen_id): o for o in session.exec(select(m.TrustRegimenOverride))}
+    trust_priced = {trust_id for trust_id, _drug in by_trust_drug}
+    for trust in trusts:
+        for regimen in regimens.values():
+            local = timing.get((trust.id, regimen.id))
+            local_cost = None
+            if trust.id in trust_priced:
+                regimen_drugs = {c.drug_id for c in components.get(regimen.id, [])}
+                if any((trust.id, d) in by_trust_drug for d in regimen_drugs):
+                    local_cost, _ = _cycle_drug_cost(
+                        components.get(regimen.id, []), drugs,
+                        lambda d, t=trust.id: by_trust_drug.get((t, d), by_drug.get(d, [])), patient,
+                    )
+            if local is None and local_cost is None:
+                continue
+            overrides.append(core.RegimenOverride(
+                trust_code=trust.ods_code,
+                regimen_name=regimen.name,
+                # a trust's chair minutes are for the whole attendance
+                chair_minutes_first_cycle=local.chair_minutes_first_cycle if local and local.chair_minutes_first_cycle is not None else None,
+                chair_minutes_later_cycles=local.chair_minutes_later_cycles if local and local.chair_minutes_later_cycles is not None else None,
+                verification_minutes_per_cycle=local.verification_minutes_per_cycle if local else None,
+                clinic_minutes_per_appointment=local.clinic_minutes if local else None,
+                clinic_appointments_per_cycle=(1 / local.clinic_every_n_cycles) if local and local.clinic_every_n_cycles else None,
+                drug_cost_per_cycle=local_cost,
+            ))
+
+    appraisal_query = select(m.Appraisal).order_by(m.Appraisal.id)
+    appraisal_rows = [a for a in session.exec(appraisal_query) if appraisal_ids is None or a.id in appraisal_ids]
+    uptake: dict[int, list[m.UptakeYear]] = {}
+    for u in session.exec(select(m.UptakeYear).order_by(m.UptakeYear.year)):
+        uptake.setdefault(u.appraisal_id, []).append(u)
+    funnels: dict[int, list[m.FunnelStep]] = {}
+    for step in session.exec(select(m.FunnelStep).order_by(m.FunnelStep.position, m.FunnelStep.id)):
+        funnels.setdefault(step.appraisal_id, []).append(step)
+    links: dict[int, list[m.AppraisalRegimen]] = {}
+    for link in session.exec(select(m.AppraisalRegimen)):
+        links.setdefault(link.appraisal_id, []).append(link)
+
+    core_appraisals = []
+    for a in appraisal_rows:
+        steps = funnels.get(a.id, [])
+        if a.eligible_from_funnel and steps:
+            eligible: float | core.EligibleFunnel = core.EligibleFunnel(
+                start_count=float(steps[0].value),
+                steps=tuple(core.FunnelStep(s.name, float(s.value), s.source) for s in steps[1:]),
+                source=steps[0].source,
+            )
+        else:
+            eligible = float(a.national_eligible_per_year or 0.0)
+        uses = links.get(a.id, [])
+        core_appraisals.append(core.Appraisal(
+            key=str(a.id),
+            name=a.title,
+            eligible_per_year=eligible,
+            uptake_percent_by_year=tuple(float(u.percent) for u in uptake.get(a.id, [])) or (0.0,),
+            effective_start=deadlines_for(a).effective_start.date,
+            brings_in=tuple(core.RegimenUse(core_regimens[u.regimen_id], u.share_pct / 100) for u in uses if u.role == "brings in"),
+            displaces=tuple(core.RegimenUse(core_regimens[u.regimen_id], u.share_pct / 100) for u in uses if u.role == "displaces"),
+            tumour_site=a.tumour_site or None,
+            eligible_growth_percent_per_year=a.eligible_growth_pct or 0.0,
+            eligible_spread=_spread(a.eligible_low_pct, a.eligible_high_pct),
+            uptake_spread=_spread(a.uptake_low_pct, a.uptake_high_pct),
+            time_on_treatment_spread=_spread(a.time_on_treatment_low_pct, a.time_on_treatment_high_pct),
+        ))
+
+    core_trusts = tuple(
+        core.Trust(
+            code=t.ods_code,
+            name=t.name,
+            icb=icbs[t.icb_id].ods_code,
+            catchment_population=float(t.catchment_population or 0),
+            capacity=TrustCapacity(
+                chairs=t.chairs,
+                hours_per_day=t.chair_hours_per_day or 8.0,
+                days_per_week=t.days_per_week or 5.0,
+                target_utilisation=t.target_utilisation or 0.85,
+                aseptic_staff_hours_per_week=t.aseptic_hours_per_week,
+                clinic_slots_per_week=t.clinic_slots_per_week,
+                source="trust capacity figures (see the trust's page for each source)",
+            ),
+        )
+        for t in trusts
+    )
+    local_patients = {
+        (str(o.appraisal_id), trust_by_id[o.trust_id].ods_code): float(o.patients_per_year)
+        for o in session.exec(select(m.TrustAppraisalOverride))
+        if appraisal_ids is None or o.appraisal_id in appraisal_ids
+    }
+    site_shares = {
+        (trust_by_id[s.trust_id].ods_code, s.tumour_site): s.share_pct / 100
+        for s in session.exec(select(m.TumourSiteShare))
+    }
+    inputs = core.ModelInputs(
+        appraisals=tuple(core_appraisals),
+        trusts=core_trusts,
+        grid_start=grid_start(today, [a.effective_start for a in core_appraisals]),
+        local_patients=local_patients,
+        tumour_site_shares=site_shares,
+        regimen_overrides=tuple(overrides),
+        tariffs=_tariffs(session, values),
+        england_population=_reference(values, "england_population", core.ENGLAND_POPULATION),
+    )
+    return LoadedInputs(inputs, tuple(sorted(unpriced)), {a.id: a for a in appraisal_rows}, {t.ods_code: t for t in trusts})
+
+
+# --- cached runs --------------------------------------------------------------------------------
+
+_CACHE: OrderedDict[tuple, tuple[LoadedInputs, core.ImpactResult]] = OrderedDict()
+_CACHE_LOCK = threading.Lock()
+_CACHE_SIZE = 16
+
+
+def data_version(session: Session) -> tuple:
+    """Changes whenever stored data change: every change writes an audit entry (audit.py)."""
+    last_id, count = session.exec(select(func.max(m.AuditEntry.id), func.count(m.AuditEntry.id))).one()
+    appraisals = session.exec(select(func.count(m.Appraisal.id), func.max(m.Appraisal.updated_at))).one()
+    bind = session.get_bind()
+    return (id(bind), str(bind.url), last_id, count, *appraisals)
+
+
+def pipeline_impact(session: Session, *, scenario: str = "central", prices: PriceView = PriceView(),
+                    today: date | None = None) -> tuple[LoadedInputs, core.ImpactResult]:
+    """The whole pipeline's impact on every trust, cached until the data (or the day) change."""
+    today = today or date.today()
+    key = (data_version(session), scenario, prices.key(), today)
+    with _CACHE_LOCK:
+        if key in _CACHE:
+            _CACHE.move_to_end(key)
+            return _CACHE[key]
+    loaded = model_inputs(session, prices=prices, today=today)
+    result = core.run_model(loaded.inputs, scenario)
+    with _CACHE_LOCK:
+        _CACHE[key] = (loaded, result)
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return loaded, result
+
+
+def clear_cache() -> None:
+    with _CACHE_LOCK:
+        _CACHE.clear()
