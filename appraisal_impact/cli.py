@@ -87,7 +87,31 @@ def create_user(email: str, name: str, role: str, trust_code: str | None, confid
         click.echo(f"Created {email} ({role}).")
 
 
+@click.command("impact")
+@click.argument("reference")
+@click.option("--format", "output", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--scenario", type=click.Choice(["low", "central", "high"]), default="central", show_default=True)
+@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), help="Model as if today were this date.")
+def impact(reference: str, output: str, scenario: str, today):
+    """Print an appraisal's impact on each trust. REFERENCE: GID, TA number, ID number or the app's id.
+
+    Always at list prices (the command line has no signed-in user)."""
+    from . import queries
+    from .impact_report import impact_json, impact_table
+
+    with Session(engine(), expire_on_commit=False) as session:
+        appraisal = queries.find_appraisal(session=session, reference=reference)
+        if appraisal is None:
+            raise click.ClickException(f"No appraisal matches {reference!r} (try a GID, TA number, ID number or id).")
+        day = today.date() if today else None
+        if output == "json":
+            click.echo(impact_json(session, appraisal, scenario=scenario, today=day))
+        else:
+            click.echo(impact_table(session, appraisal, scenario=scenario, today=day))
+
+
 def init_app(app: Flask) -> None:
+    app.cli.add_command(impact)
     app.cli.add_command(db_upgrade)
     app.cli.add_command(seed)
     app.cli.add_command(users)
