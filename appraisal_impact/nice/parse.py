@@ -136,7 +136,7 @@ def _id_number_label(raw: str | None) -> str | None:
 _TITLE_ID = re.compile(r"\s*\[(ID\d+)\]\s*$", re.IGNORECASE)
 
 
-def _split_title(raw_title: str) -> tuple[str, str | None]:
+def split_title(raw_title: str) -> tuple[str, str | None]:
     """NICE appends "[ID4014]" to TA titles: return the clean title and the ID number found there."""
     title = _squash(raw_title)
     match = _TITLE_ID.search(title)
@@ -450,7 +450,7 @@ def parse_indev_feed(text: str | Mapping[str, Any]) -> InDevelopmentProject:
         _event(item["Column2"], item["Column1"], item.get("AdditionalInfo"))
         for item in items("nice.indev:timeline-list", "nice.indev:timeline")
     )
-    title, id_in_title = _split_title(raw_title)
+    title, id_in_title = split_title(raw_title)
     expected, tbc = _expected_publication(schedule)
     if expected is None and not tbc and feed.get("PublishedDate"):
         # The feed's PublishedDate is the expected publication date while a project is in progress.
@@ -486,7 +486,7 @@ def parse_indev_page_props(props: Mapping[str, Any]) -> InDevelopmentProject:
         for item in props.get("indevTimelineItems") or []
         if not item.get("hidden")
     )
-    title, id_in_title = _split_title(raw_title)
+    title, id_in_title = split_title(raw_title)
     expected, tbc = _expected_publication(schedule)
     return InDevelopmentProject(
         gid=str(reference).upper(),
@@ -570,7 +570,7 @@ def _project_from_html(html: str) -> InDevelopmentProject:
         for dt in (schedule_list.find_all("dt") if schedule_list else [])
     )
     timeline = tuple(_timeline_rows(soup))
-    title, id_in_title = _split_title(_text(heading))
+    title, id_in_title = split_title(_text(heading))
     expected, tbc = _expected_publication(
         schedule, labels.get("expected publication date", labels.get("expected publication"))
     )
@@ -706,7 +706,7 @@ def classify_recommendation(text: str) -> RecommendationReading:
     # Sentences are scanned whole, so "1.1 X is recommended, within its marketing authorisation,
     # ... only if" counts as optimised while "This recommendation is not intended to affect
     # treatment ... started in the NHS before" is never read as "not recommended".
-    sentences = [s for s in _SENTENCE_END.split(_squash(text)) if s]
+    sentences = [s for line in text.splitlines() for s in _SENTENCE_END.split(_squash(line)) if s]
     for recommendation_type, pattern in _RECOMMENDATION_RULES:
         for sentence in sentences:
             if pattern.search(sentence):
@@ -764,13 +764,21 @@ def parse_published_guidance(html: str) -> PublishedGuidance:
     return PublishedGuidance(ta_number=ta_number, title=_text(heading), publication_date=published, last_updated=updated)
 
 
+_BLOCKS = ["p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "td", "dd", "dt"]
+
+
 def recommendations_text(html: str) -> str:
-    """The words of a /chapter/1-Recommendations page: its ``<main>`` (or body), without scripts and navigation."""
+    """The words of a /chapter/1-Recommendations page, one line per paragraph, heading or list item.
+
+    Only ``<main>`` (or the body) is read, without scripts and navigation. Lines keep a heading
+    such as "1 Recommendations" out of the first recommendation's sentence.
+    """
     soup = _soup(html)
     container = soup.find("main") or soup.body or soup
     for unwanted in container.find_all(["script", "style", "nav", "header", "footer"]):
         unwanted.decompose()
-    text = _text(container)
+    blocks = [b for b in container.find_all(_BLOCKS) if b.find(_BLOCKS) is None]
+    text = "\n".join(line for line in (_text(b) for b in blocks) if line) or _text(container)
     if not text:
         raise NiceFormatError("the recommendations page has no text", where="NICE recommendations")
     return text

@@ -130,3 +130,29 @@ class FakeTime:
     def sleep(self, seconds: float) -> None:
         self.sleeps.append(seconds)
         self.now += seconds
+
+
+def page_props_from_feed(feed: dict) -> dict:
+    """The pageProps NICE's project page builds from an InDev feed (camelCase, lists flattened), as its
+    getServerSideProps does; used to serve a live-style project page built from a feed fixture."""
+
+    def items(list_key: str, item_key: str) -> list[dict]:
+        found = ((feed["_embedded"].get(list_key) or {}).get("_embedded") or {}).get(item_key) or []
+        found = found if isinstance(found, list) else [found]
+        return [
+            {"column1": i["Column1"], "column2": i["Column2"], "additionalInfo": i.get("AdditionalInfo"),
+             "additionalInfoLabel": i.get("AdditionalInfoLabel"), "hidden": i.get("Hidden", False)}
+            for i in found
+        ]
+
+    status = {"InProgress": "In progress"}.get(feed["Status"], feed["Status"])
+    return {
+        "reference": feed["Reference"],
+        "title": feed["Title"],
+        "idNumber": feed.get("IdNumber"),
+        "process": feed.get("Process"),
+        "projectType": feed.get("ProjectType"),
+        "status": status,
+        "indevScheduleItems": items("nice.indev:provisional-schedule-list", "nice.indev:provisional-schedule"),
+        "indevTimelineItems": items("nice.indev:timeline-list", "nice.indev:timeline"),
+    }
