@@ -623,7 +623,7 @@ class _Loader:
     # one method per file, named after it
 
     def icbs(self, row: Row):
-        self.upsert(
+        icb = self.upsert(
             row.file,
             Icb,
             {"ods_code": row["ods_code"]},
@@ -633,6 +633,10 @@ class _Loader:
                 "population_source": row["population_source"] or "",
             },
         )
+        if row["population"] is not None:
+            self.figure_source(
+                "icb", icb.id, "population", row["population_source"] or "", row["is_estimate"]
+            )
 
     def trusts(self, row: Row):
         icb = self.one(Icb, ods_code=row["icb_ods_code"])

@@ -126,6 +126,11 @@ def test_estimate_flags(seeded):
         ).one()
         assert chairs.is_estimate
         assert chairs.source == "[estimate] planning default, replace with local figures"
+    qvv = seeded.exec(select(Icb).where(Icb.ods_code == "QVV")).one()
+    population = seeded.exec(
+        select(FigureSource).where(FigureSource.entity == "icb", FigureSource.entity_id == qvv.id)
+    ).one()
+    assert population.field == "population" and population.is_estimate
     assert seeded.exec(select(HrgCost).where(HrgCost.code == "SB11Z")).one().is_estimate
     assert seeded.exec(select(HrgCost).where(HrgCost.code == "SB12Z")).one().is_estimate
     weight = seeded.exec(select(ReferenceValue).where(ReferenceValue.key == "default_weight_kg")).one()
@@ -281,7 +286,7 @@ def test_a_custom_folder_with_a_subset_of_files(session, tmp_path):
                                           "# a comment between rows\n"
                                           "england_population,\"1,000\",people,England,test,no\n")
     report = seed_database(session, folder, today=TODAY, credentials_file=tmp_path / "c.txt")
-    assert set(report.files) == {"icbs.csv", "reference_values.csv"}
+    assert set(report.files) == {"icbs.csv", "reference_values.csv", "figure sources"}
     assert (report.files["icbs.csv"].created, report.files["reference_values.csv"].created) == (1, 1)
     assert session.exec(select(ReferenceValue)).one().value == 1000
     assert count(session, Trust) == 0
