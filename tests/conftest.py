@@ -13,7 +13,7 @@ from sqlmodel import Session, SQLModel
 from werkzeug.security import generate_password_hash
 
 from appraisal_impact import create_app
-from appraisal_impact.db import create_schema, engine, make_engine
+from appraisal_impact.db import create_schema, make_engine
 from appraisal_impact.models import Role, Trust, User
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
@@ -59,29 +59,38 @@ def _make_app(database_url: str, **overrides):
     return create_app(config)
 
 
+def _app_engine(app):
+    return app.extensions["appraisal_impact.engine"]
+
+
+def _prepared(app, database_url):
+    if database_url.startswith("sqlite"):
+        create_schema(_app_engine(app))
+    return app
+
+
+def _cleaned(app, database_url):
+    if not database_url.startswith("sqlite"):
+        _empty_postgres_tables(_app_engine(app))
+    _app_engine(app).dispose()
+
+
+# No app context stays pushed during a test: each request gets its own, as in production, so the
+# per-request database session really is per request (and two clients really are two editors).
 @pytest.fixture
 def app(database_url):
-    app = _make_app(database_url)
-    with app.app_context():
-        if database_url.startswith("sqlite"):
-            create_schema(engine())
-        yield app
-        if not database_url.startswith("sqlite"):
-            _empty_postgres_tables(engine())
-        engine().dispose()
+    app = _prepared(_make_app(database_url), database_url)
+    yield app
+    _cleaned(app, database_url)
 
 
 @pytest.fixture
 def csrf_app(database_url):
-    """The app with CSRF protection on, as in production."""
-    app = _make_app(database_url, WTF_CSRF_ENABLED=True)
-    with app.app_context():
-        if database_url.startswith("sqlite"):
-            create_schema(engine())
-        yield app
-        if not database_url.startswith("sqlite"):
-            _empty_postgres_tables(engine())
-        engine().dispose()
+    """The app with CSRF protection on, as in production. Its database is its own: arrange data with
+    `Session(csrf_app.extensions["appraisal_impact.engine"])`, not the `db` fixture."""
+    app = _prepared(_make_app(database_url, WTF_CSRF_ENABLED=True), database_url)
+    yield app
+    _cleaned(app, database_url)
 
 
 @pytest.fixture
@@ -97,7 +106,7 @@ def runner(app):
 @pytest.fixture
 def db(app):
     """A session on the test database, for arranging data and checking what was saved."""
-    with Session(engine(), expire_on_commit=False) as session:
+    with Session(_app_engine(app), expire_on_commit=False) as session:
         yield session
 
 
