@@ -230,7 +230,8 @@ def _from_published(
         id_number=asked.value if asked.kind is ReferenceKind.ID_NUMBER else None,
         ta_number=published.ta_number,
         process=None,
-        status="Published",
+        # NICE publishes terminated appraisals as TA pages too; their status is not "Published" guidance.
+        status="Terminated" if reading.type is RecommendationType.TERMINATED else "Published",
         draft_guidance_date=None,
         fdg_date=None,
         expected_publication_date=None,

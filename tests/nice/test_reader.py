@@ -133,6 +133,21 @@ def test_finished_project_redirects_to_published_page_and_parser_switches(fake_n
     assert read.is_published
 
 
+def test_terminated_appraisal_by_ta_number(fake_nice, client):
+    fake_nice.add("/guidance/ta1013", Reply(200, """<h1>Pemigatinib for treating relapsed myeloid or lymphoid
+    neoplasms with FGFR1 rearrangements (terminated appraisal)</h1><ul><li>TA1013</li>
+    <li>Published: 4 October 2024</li></ul>"""))
+    fake_nice.add("/guidance/ta1013/chapter/1-Recommendations", Reply(200, """<main><h2>1 Recommendations</h2>
+    <p>1.1 NICE is unable to make a recommendation on pemigatinib for treating relapsed or refractory myeloid or
+    lymphoid neoplasms with FGFR1 rearrangements in adults. This is because Incyte did not provide an evidence
+    submission.</p></main>"""))
+    read = read_appraisal("https://www.nice.org.uk/guidance/ta1013", client)
+    assert (read.ta_number, read.gid, read.status, read.recommendation) == (
+        "TA1013", None, "Terminated", RecommendationType.TERMINATED)
+    assert read.publication_date == date(2024, 10, 4)
+    assert read.cancer.is_cancer and read.cancer.rule == "neoplasm"
+
+
 def test_missing_recommendations_chapter_fails_the_whole_read(fake_nice, client):
     fake_nice.add("/guidance/ta917", Reply(200, PUBLISHED_TA1027))
     with pytest.raises(NiceFetchError) as raised:
