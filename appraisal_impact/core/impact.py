@@ -339,27 +339,33 @@ SHARE_FROM_TUMOUR_SITE = "alliance tumour-site share"
 SHARE_FROM_CATCHMENT = "catchment population / England population"
 
 
-def trust_shares(inputs: ModelInputs) -> tuple[np.ndarray, tuple[tuple[str, ...], ...]]:
-    """Each trust's fraction of England's patients per appraisal [A, T], and its source."""
-    shares = np.zeros((len(inputs.appraisals), len(inputs.trusts)))
-    sources = []
-    for a, appraisal in enumerate(inputs.appraisals):
-        row = []
-        for t, trust in enumerate(inputs.trusts):
-            local = inputs.local_patients.get((appraisal.key, trust.code))
-            site_share = inputs.tumour_site_shares.get((trust.code, appraisal.tumour_site))
-            if local is not None:
-                national = appraisal.national_eligible_per_year
-                shares[a, t] = local / national if national > 0 else 0.0
-                row.append(SHARE_FROM_LOCAL_PATIENTS)
-            elif site_share is not None and appraisal.tumour_site is not None:
-                shares[a, t] = site_share
-                row.append(SHARE_FROM_TUMOUR_SITE)
-            else:
-                shares[a, t] = trust.catchment_population / inputs.england_population
-                row.append(SHARE_FROM_CATCHMENT)
-        sources.append(tuple(row))
-    return shares, tuple(sources)
+SHARE_SOURCES = (SHARE_FROM_CATCHMENT, SHARE_FROM_TUMOUR_SITE, SHARE_FROM_LOCAL_PATIENTS)
+
+
+def trust_shares(inputs: ModelInputs) -> tuple[np.ndarray, np.ndarray]:
+    """Each trust's fraction of England's patients per appraisal [A, T], and the rule used
+    as an index into :data:`SHARE_SOURCES` [A, T] (later rules take precedence)."""
+    appraisal_index = {a.key: i for i, a in enumerate(inputs.appraisals)}
+    trust_index = {t.code: i for i, t in enumerate(inputs.trusts)}
+    catchment = np.array([t.catchment_population for t in inputs.trusts]) / inputs.england_population
+    shares = np.tile(catchment, (len(inputs.appraisals), 1))
+    sources = np.zeros(shares.shape, dtype=np.int8)
+    sites = np.array([a.tumour_site for a in inputs.appraisals], dtype=object)
+    for (trust_code, site), share in inputs.tumour_site_shares.items():
+        t = trust_index.get(trust_code)
+        if t is None or site is None:
+            continue
+        rows = np.flatnonzero(sites == site)
+        shares[rows, t] = share
+        sources[rows, t] = 1
+    for (appraisal_key, trust_code), patients in inputs.local_patients.items():
+        a, t = appraisal_index.get(appraisal_key), trust_index.get(trust_code)
+        if a is None or t is None:
+            continue
+        national = inputs.appraisals[a].national_eligible_per_year
+        shares[a, t] = patients / national if national > 0 else 0.0
+        sources[a, t] = 2
+    return shares, sources
 
 
 # --------------------------------------------------------------------------- model
@@ -478,44 +484,46 @@ def run_with_multipliers(
     pair_coefficients = np.stack([coefficients(r) for r in pair_regimen]) if n_pairs else np.zeros(
         (0, len(MEASURES), len(KERNEL_ROWS))
     )
+    pair_in, pair_out = np.asarray(pair_in, dtype=float), np.asarray(pair_out, dtype=float)
     pair_measures = np.einsum("pmb,pbw->pmw", pair_coefficients, basis)  # [P, M, W]
-    incidence_in = np.zeros((n_appraisals, n_pairs))
-    incidence_out = np.zeros((n_appraisals, n_pairs))
-    incidence_in[pair_appraisal, np.arange(n_pairs)] = pair_in
-    incidence_out[pair_appraisal, np.arange(n_pairs)] = pair_out
-    flat = pair_measures.reshape(n_pairs, -1)
-    national_in = (incidence_in @ flat).reshape(n_appraisals, len(MEASURES), n_weeks)
-    national_out = (incidence_out @ flat).reshape(n_appraisals, len(MEASURES), n_weeks)
+    national_in = np.zeros((n_appraisals, len(MEASURES), n_weeks))
+    national_out = np.zeros((n_appraisals, len(MEASURES), n_weeks))
+    if n_pairs:
+        # pairs are listed appraisal by appraisal: sum each appraisal's run of pairs
+        first_pairs = np.flatnonzero(np.r_[True, pair_appraisal[1:] != pair_appraisal[:-1]])
+        with_pairs = pair_appraisal[first_pairs]
+        national_in[with_pairs] = np.add.reduceat(pair_in[:, None, None] * pair_measures, first_pairs, axis=0)
+        national_out[with_pairs] = np.add.reduceat(pair_out[:, None, None] * pair_measures, first_pairs, axis=0)
 
-    shares, share_sources = trust_shares(inputs)
+    shares, share_source_index = trust_shares(inputs)
 
-    # Trust regimen overrides: (appraisal, trust) → [in/out, M, W] added to share × national.
+    # Trust regimen overrides: a change of coefficients on the pairs using that regimen,
+    # kept compact (the basis series are shared) and applied when a series is asked for.
     trust_index = {trust.code: t for t, trust in enumerate(trusts)}
-    corrections: dict[tuple[int, int], np.ndarray] = {}
+    pairs_by_regimen: dict[Regimen, list[int]] = {}
+    for p, regimen in enumerate(pair_regimen):
+        pairs_by_regimen.setdefault(regimen, []).append(p)
+    effects = []
     for override in inputs.regimen_overrides:
         t = trust_index.get(override.trust_code)
         if t is None:
             continue
-        for p, regimen in enumerate(pair_regimen):
-            if regimen.name != override.regimen_name:
-                continue
-            a = int(pair_appraisal[p])
-            delta = coefficients(override.apply(regimen)) - coefficients(regimen)
-            change = shares[a, t] * (delta @ basis[p])
-            block = corrections.setdefault((a, t), np.zeros((2, len(MEASURES), n_weeks)))
-            block[0] += pair_in[p] * change
-            block[1] += pair_out[p] * change
+        for regimen, pairs in pairs_by_regimen.items():
+            if regimen.name == override.regimen_name:
+                delta = coefficients(override.apply(regimen)) - coefficients(regimen)
+                effects.append(_OverrideEffect(t, np.asarray(pairs), delta))
 
     national_net = national_in - national_out
     trust_net = (shares.T @ national_net.reshape(n_appraisals, -1)).reshape(len(trusts), len(MEASURES), n_weeks)
-    for (a, t), block in corrections.items():
-        trust_net[t] += block[0] - block[1]
+    for effect in effects:
+        weights = shares[pair_appraisal[effect.pairs], effect.trust] * (pair_in - pair_out)[effect.pairs]
+        trust_net[effect.trust] += effect.delta @ np.tensordot(weights, basis[effect.pairs], axes=1)
 
     week_starts = pd.DatetimeIndex([grid_start + timedelta(weeks=w) for w in range(n_weeks)], name="week_start")
     local_eligible = shares * np.array(
         [a.national_eligible_per_year for a in appraisals]
     )[:, None] * eligible_multipliers[:, None]
-    for array in (national_in, national_out, trust_net, shares, local_eligible):
+    for array in (national_in, national_out, trust_net, shares, share_source_index, local_eligible):
         array.setflags(write=False)
     return ImpactResult(
         scenario=scenario_label,
@@ -524,12 +532,16 @@ def run_with_multipliers(
         trusts=tuple(trusts),
         start_weeks=tuple(start_weeks),
         shares=shares,
-        share_sources=share_sources,
+        share_source_index=share_source_index,
         local_eligible_per_year=local_eligible,
         national_brought_in=national_in,
         national_displaced=national_out,
         trust_net=trust_net,
-        corrections=corrections,
+        basis=basis,
+        pair_appraisal=pair_appraisal,
+        pair_in=pair_in,
+        pair_out=pair_out,
+        override_effects=tuple(effects),
     )
 
 
@@ -572,6 +584,16 @@ def _national_starts(
 # --------------------------------------------------------------------------- results
 
 
+@dataclass(frozen=True, eq=False)
+class _OverrideEffect:
+    """A trust's regimen override: coefficient change ``delta`` [measure, kernel row] on
+    the (appraisal, regimen) ``pairs`` it touches at trust index ``trust``."""
+
+    trust: int
+    pairs: np.ndarray
+    delta: np.ndarray
+
+
 def _frame(series: np.ndarray, week_starts: pd.DatetimeIndex) -> pd.DataFrame:
     return pd.DataFrame(series.T, index=week_starts, columns=list(MEASURES))
 
@@ -592,10 +614,13 @@ class ImpactResult:
     start_weeks : week index of each appraisal's effective start on the grid (negative if
         before the grid; None if not yet known).
     shares : [appraisal, trust] fraction of England's patients; ``share_sources`` the rule used.
+    share_source_index : [appraisal, trust] index into :data:`SHARE_SOURCES`.
     local_eligible_per_year : [appraisal, trust] eligible [patients/year] in year 1.
     national_brought_in, national_displaced : [appraisal, measure, week], England.
     trust_net : [trust, measure, week], the whole pipeline's net impact on each trust.
-    corrections : (appraisal, trust) index → [in/out, measure, week] from trust overrides.
+    basis, pair_appraisal, pair_in, pair_out : national kernel-row series of each
+        (appraisal, regimen) pair [pair, row, week], its appraisal and its shares brought in
+        and displaced; with ``override_effects`` they give the trusts' override corrections.
     """
 
     scenario: str
@@ -604,14 +629,23 @@ class ImpactResult:
     trusts: tuple[Trust, ...]
     start_weeks: tuple[int | None, ...]
     shares: np.ndarray = field(repr=False)
-    share_sources: tuple[tuple[str, ...], ...] = field(repr=False)
+    share_source_index: np.ndarray = field(repr=False)
     local_eligible_per_year: np.ndarray = field(repr=False)
     national_brought_in: np.ndarray = field(repr=False)
     national_displaced: np.ndarray = field(repr=False)
     trust_net: np.ndarray = field(repr=False)
-    corrections: Mapping[tuple[int, int], np.ndarray] = field(repr=False)
+    basis: np.ndarray = field(repr=False)
+    pair_appraisal: np.ndarray = field(repr=False)
+    pair_in: np.ndarray = field(repr=False)
+    pair_out: np.ndarray = field(repr=False)
+    override_effects: tuple[_OverrideEffect, ...] = field(repr=False)
 
     # ---- lookups
+
+    @property
+    def share_sources(self) -> tuple[tuple[str, ...], ...]:
+        """[appraisal][trust] the rule that gave the share, in words."""
+        return tuple(tuple(SHARE_SOURCES[i] for i in row) for row in self.share_source_index)
 
     @property
     def appraisal_keys(self) -> tuple[str, ...]:
@@ -642,15 +676,21 @@ class ImpactResult:
 
     def _appraisal_trust(self, a: int, t: int, component: Component) -> np.ndarray:
         series = self.shares[a, t] * self._national(a, component)
-        block = self.corrections.get((a, t))
-        if block is not None:
-            if component is Component.BROUGHT_IN:
-                series = series + block[0]
-            elif component is Component.DISPLACED:
-                series = series + block[1]
-            else:
-                series = series + block[0] - block[1]
+        for effect in self.override_effects:
+            if effect.trust != t:
+                continue
+            pairs = effect.pairs[self.pair_appraisal[effect.pairs] == a]
+            if pairs.size:
+                weights = self.shares[a, t] * self._pair_weights(component)[pairs]
+                series = series + effect.delta @ np.tensordot(weights, self.basis[pairs], axes=1)
         return series
+
+    def _pair_weights(self, component: Component) -> np.ndarray:
+        if component is Component.BROUGHT_IN:
+            return self.pair_in
+        if component is Component.DISPLACED:
+            return self.pair_out
+        return self.pair_in - self.pair_out
 
     def _trust_total(self, t: int, component: Component) -> np.ndarray:
         if component is Component.NET:
@@ -710,11 +750,12 @@ class ImpactResult:
             national = self.national_brought_in[:, m] - self.national_displaced[:, m]
         window = slice(-STEADY_STATE_WEEKS, None)
         values = self.shares * national[:, window].mean(axis=1)[:, None]
-        for (a, t), block in self.corrections.items():
-            extra = {Component.BROUGHT_IN: block[0], Component.DISPLACED: block[1]}.get(
-                component, block[0] - block[1]
-            )
-            values[a, t] += extra[m, window].mean()
+        basis_means = self.basis[:, :, window].mean(axis=2)  # [pair, row]
+        pair_weights = self._pair_weights(component)
+        for effect in self.override_effects:
+            appraisals = self.pair_appraisal[effect.pairs]
+            change = pair_weights[effect.pairs] * (basis_means[effect.pairs] @ effect.delta[m])
+            np.add.at(values[:, effect.trust], appraisals, self.shares[appraisals, effect.trust] * change)
         return pd.DataFrame(values, index=pd.Index(self.appraisal_keys, name="appraisal"),
                             columns=pd.Index(self.trust_codes, name="trust"))
 
@@ -740,7 +781,7 @@ class ImpactResult:
         for t, trust in enumerate(self.trusts):
             series = self._appraisal_trust(a, t, component)
             rows.append(self._summary_row(series, self.start_weeks[a], trust)
-                        | {"share": self.shares[a, t], "share_source": self.share_sources[a][t],
+                        | {"share": self.shares[a, t], "share_source": SHARE_SOURCES[self.share_source_index[a, t]],
                            "local_eligible_per_year": self.local_eligible_per_year[a, t]})
         frame = pd.DataFrame(rows, index=pd.Index(self.trust_codes, name="trust"))
         first = ["trust_name", "icb", "share", "share_source", "local_eligible_per_year"]
