@@ -4,7 +4,7 @@ The values each file holds are asserted in test_parse_lists.py and test_parse_pr
 """
 
 import pytest
-from .nice_support import NICE_FIXTURES, fixture_text, jest_snapshot_to_json, next_data_page
+from .nice_support import fixture_text, jest_snapshot_to_json, next_data_page
 
 from appraisal_impact.nice.parse import (
     parse_consultation_notice,
