@@ -53,6 +53,8 @@ class SampledSteadyState:
     seed, n_samples : for reproducibility.
     trust_codes : column order of ``samples``.
     samples : [sample, trust] the whole pipeline's steady state at each trust.
+    eligible_multipliers, uptake_multipliers, time_on_treatment_multipliers :
+        [sample, appraisal] the draws behind each sample.
     """
 
     measure: str
@@ -60,6 +62,9 @@ class SampledSteadyState:
     n_samples: int
     trust_codes: tuple[str, ...]
     samples: np.ndarray = field(repr=False)
+    eligible_multipliers: np.ndarray = field(repr=False)
+    uptake_multipliers: np.ndarray = field(repr=False)
+    time_on_treatment_multipliers: np.ndarray = field(repr=False)
 
     @property
     def alliance_samples(self) -> np.ndarray:
@@ -150,5 +155,8 @@ def sample_steady_state(
         at_g = np.where(lower == g, 1.0 - fraction, 0.0) + np.where(lower + 1 == g, fraction, 0.0)
         grid_weights = (weights * at_g[:, :, None]).reshape(n_samples, -1)  # [S, A × J]
         samples += grid_weights @ contributions[g]
-    return SampledSteadyState(measure, seed, n_samples, tuple(t.code for t in inputs.trusts), samples)
+    return SampledSteadyState(
+        measure, seed, n_samples, tuple(t.code for t in inputs.trusts), samples,
+        eligible, uptake_multiplier, time_multiplier,
+    )
 
