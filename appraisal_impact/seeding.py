@@ -323,6 +323,12 @@ OPTIONAL_HEADER_COLUMNS = {
     "users.csv": {"is_example", "can_see_confidential_prices"},
 }
 
+# Numbers that may legitimately be below zero: dates in the past, a shrinking population.
+MAY_BE_NEGATIVE = {
+    *(f.removesuffix("_date") + "_offset_days" for f in APPRAISAL_DATE_FIELDS),
+    "eligible_growth_pct",
+}
+
 _TRUE = {"true", "yes", "1", "y"}
 _FALSE = {"false", "no", "0", "n", ""}
 
@@ -481,6 +487,16 @@ def _check(rows: dict[str, list[Row]], session: Session) -> None:
         ("users.csv", ("email",)),
     ]:
         unique(file, *key)
+
+    for file, file_rows in rows.items():
+        counts = [c for c in FILE_COLUMNS[file] if c.kind in (INT, FLOAT) and c.name not in MAY_BE_NEGATIVE]
+        for row in file_rows:
+            for column in counts:
+                if row[column.name] is not None and row[column.name] < 0:
+                    raise row.error(column.name, "must not be negative")
+    for row in rows.get("regimens.csv", []):
+        if not 1 <= row["cycle_length_days"] <= 365:
+            raise row.error("cycle_length_days", "expected 1 to 365 days")
 
     icbs = known("icbs.csv", "ods_code", Icb.ods_code)
     trusts = known("trusts.csv", "ods_code", Trust.ods_code)

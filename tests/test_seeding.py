@@ -311,6 +311,8 @@ TRUST_HEADER = (
         ("RXX,Test Trust,QXX,,many,4,8,5,0.8,100,,,,,test,true", "catchment_population", "whole number"),
         ("RXX,Test Trust,QZZ,,1000,4,8,5,0.8,100,,,,,test,true", "icb_ods_code", "unknown ICB code 'QZZ'"),
         ("RXX,Test Trust,QXX,,1000,4,8,5,85,100,,,,,test,true", "target_utilisation", "fraction"),
+        ("RXX,Test Trust,QXX,,1000,-4,8,5,0.8,100,,,,,test,true", "chairs", "must not be negative"),
+        ("RXX,Test Trust,QXX,,1000,4,8,5,0.8,100,,,,,test", None, "expected 16 values, found 15"),
     ],
 )
 def test_a_bad_trust_row_names_file_line_and_column_and_loads_nothing(session, tmp_path, row, column, problem):
