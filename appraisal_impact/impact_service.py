@@ -172,11 +172,18 @@ def _core_regimen(regimen: m.Regimen, components: list[m.RegimenComponent], drug
         aseptic_items_per_attendance=0.0 if regimen.is_oral else items,
         aseptic_minutes_per_item=item_minutes,
         verification_minutes_per_cycle=verification_minutes,
-        clinic_appointments_per_cycle=1 / max(regimen.clinic_every_n_cycles or 1, 1),
+        clinic_appointments_per_cycle=_clinic_appointments_per_cycle(regimen),
         clinic_minutes_per_appointment=clinic_minutes,
         drug_cost_per_cycle=drug_cost_per_cycle,
         first_attendance_hrg=regimen.delivery_hrg_first if regimen.delivery_hrg_first in ("SB12Z", "SB13Z", "SB14Z") else "SB12Z",
     )
+
+
+def _clinic_appointments_per_cycle(regimen: m.Regimen) -> float:
+    """One review every `clinic_every_n_cycles` cycles; none where the regimen has no clinic."""
+    if (regimen.clinic_type or "").strip().lower() in ("", "none") or not regimen.clinic_minutes:
+        return 0.0
+    return 1 / max(regimen.clinic_every_n_cycles or 1, 1)
 
 
 def _spread(low_pct: float, high_pct: float) -> core.Spread:
