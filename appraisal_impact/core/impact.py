@@ -411,7 +411,12 @@ def run_with_multipliers(
     scenario_label: str = "custom",
 ) -> ImpactResult:
     """Run the model with per-appraisal multipliers of eligible, uptake and median time on
-    treatment (uptake is capped at 100%)."""
+    treatment (uptake is capped at 100%).
+
+    Appraisals that started before the grid are run from their start, at most one horizon
+    back: patients who started earlier than that are left out (a fixed course never lasts
+    that long; an uncapped until-progression tail adds a negligible amount).
+    """
     appraisals, trusts = inputs.appraisals, inputs.trusts
     n_appraisals, n_weeks = len(appraisals), inputs.n_weeks
     ones = np.ones(n_appraisals)
@@ -695,7 +700,10 @@ class ImpactResult:
     def _trust_total(self, t: int, component: Component) -> np.ndarray:
         if component is Component.NET:
             return self.trust_net[t]
-        return sum(self._appraisal_trust(a, t, component) for a in range(len(self.appraisals)))
+        total = self._zeros()
+        for a in range(len(self.appraisals)):
+            total += self._appraisal_trust(a, t, component)
+        return total
 
     # ---- weekly series
 
@@ -712,8 +720,13 @@ class ImpactResult:
         """One appraisal summed over ``trusts`` (default: every trust, i.e. the alliance)."""
         a = self._appraisal_index(appraisal)
         codes = self.trust_codes if trusts is None else trusts
-        total = sum(self._appraisal_trust(a, self._trust_index(c), Component(component)) for c in codes)
-        return _frame(np.asarray(total) + np.zeros((len(MEASURES), len(self.week_starts))), self.week_starts)
+        total = self._zeros()
+        for code in codes:
+            total += self._appraisal_trust(a, self._trust_index(code), Component(component))
+        return _frame(total, self.week_starts)
+
+    def _zeros(self) -> np.ndarray:
+        return np.zeros((len(MEASURES), len(self.week_starts)))
 
     def trust_weekly(self, trust: str, component: str = "net") -> pd.DataFrame:
         """The whole pipeline at one trust, weekly."""
@@ -724,13 +737,17 @@ class ImpactResult:
         indices = [t for t, trust in enumerate(self.trusts) if trust.icb == icb]
         if not indices:
             raise KeyError(f"no trust in ICB {icb!r}")
-        total = sum(self._trust_total(t, Component(component)) for t in indices)
+        total = self._zeros()
+        for t in indices:
+            total += self._trust_total(t, Component(component))
         return _frame(total, self.week_starts)
 
     def alliance_weekly(self, component: str = "net") -> pd.DataFrame:
         """The whole pipeline summed over every trust, weekly."""
-        total = sum(self._trust_total(t, Component(component)) for t in range(len(self.trusts)))
-        return _frame(np.asarray(total) + np.zeros((len(MEASURES), len(self.week_starts))), self.week_starts)
+        total = self._zeros()
+        for t in range(len(self.trusts)):
+            total += self._trust_total(t, Component(component))
+        return _frame(total, self.week_starts)
 
     # ---- summaries
 
