@@ -1,0 +1,277 @@
+"""Charts people can read and a screen reader can too: server-rendered SVG from matplotlib.
+
+Pure: data in, SVG text out; no Flask, no database. Each chart carries the data it draws
+(`Chart.x_labels`, `Chart.series`) so that a page shows exactly the same figures in a table beside
+it. The SVG is an accessible image (`role="img"`, a `<title>` and a `<desc>` referenced by
+`aria-labelledby`), has no fixed size (it scales to its container and prints), and is
+byte-for-byte the same for the same data (`svg.hashsalt` fixed, no date in the metadata), so that
+it can be cached and compared.
+
+Lines differ by dash pattern and marker as well as colour, so that they read in greyscale and for
+people who do not see colour (WCAG 1.4.1).
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from html import escape
+
+import matplotlib
+
+matplotlib.use("Agg")  # no display: render to files only
+
+from matplotlib import rc_context  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
+
+# NHS identity colours (service manual, "Colours"), each with a dash pattern and marker of its own.
+STYLES = (
+    {"color": "#005eb8", "linestyle": "solid", "marker": None},  # NHS blue
+    {"color": "#d5281b", "linestyle": (0, (6, 3)), "marker": None},  # red, dashed
+    {"color": "#212b32", "linestyle": (0, (1, 2)), "marker": None},  # black, dotted
+    {"color": "#007f3b", "linestyle": (0, (6, 2, 1, 2)), "marker": None},  # green, dash-dot
+    {"color": "#7c2855", "linestyle": "solid", "marker": "o"},  # plum
+    {"color": "#ed8b00", "linestyle": (0, (3, 3)), "marker": "s"},  # orange
+    {"color": "#330072", "linestyle": "solid", "marker": "^"},  # purple
+    {"color": "#4c6272", "linestyle": (0, (1, 1)), "marker": "D"},  # grey
+)
+BAR_HATCHES = ("", "//", "..", "xx", "\\\\", "++", "oo", "--")
+
+RC = {
+    "svg.fonttype": "none",  # text stays text: selectable, scalable, read by screen readers
+    "svg.hashsalt": "appraisal-impact",  # deterministic element ids
+    "font.family": "sans-serif",
+    "font.sans-serif": ["Arial", "Liberation Sans", "DejaVu Sans"],
+    "font.size": 11,
+    "axes.edgecolor": "#4c6272",
+    "axes.labelcolor": "#212b32",
+    "xtick.color": "#212b32",
+    "ytick.color": "#212b32",
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+}
+WIDTH_INCHES = 8.0
+HEIGHT_INCHES = 4.0
+
+
+@dataclass(frozen=True)
+class Series:
+    """One line or set of bars: a label in the users' words and a value per x label."""
+
+    label: str
+    values: tuple[float | None, ...]
+
+
+@dataclass(frozen=True)
+class Marker:
+    """A vertical line at x index `at` with a short label, e.g. "Chairs run out (with the pipeline)"."""
+
+    at: int
+    label: str
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A rendered chart and the data behind it.
+
+    Attributes
+    ----------
+    chart_id : unique on the page; the ids of the SVG's title and description derive from it.
+    title, description : what the chart shows, and its message in words.
+    x_label : what the x axis counts, e.g. "Quarter starting".
+    y_label : the unit of the values, e.g. "chair hours a week".
+    x_labels, series : the data, as drawn and as the table beside it shows it.
+    svg : the SVG document (no XML prolog), ready to place in a page.
+    """
+
+    chart_id: str
+    title: str
+    description: str
+    x_label: str
+    y_label: str
+    x_labels: tuple[str, ...]
+    series: tuple[Series, ...]
+    markers: tuple[Marker, ...] = ()
+    svg: str = field(default="", repr=False)
+
+    @property
+    def rows(self) -> list[tuple[str, list[float | None]]]:
+        """Table rows: (x label, [value of each series])."""
+        return [(label, [s.values[i] for s in self.series]) for i, label in enumerate(self.x_labels)]
+
+
+def _thousands(value: float, _position=None) -> str:
+    if abs(value) >= 1000 and float(value).is_integer():
+        return f"{value:,.0f}"
+    if float(value).is_integer():
+        return f"{value:.0f}"
+    return f"{value:,.1f}"
+
+
+def _money(value: float, _position=None) -> str:
+    sign = "-" if value < 0 else ""
+    value = abs(value)
+    if value >= 1_000_000:
+        return f"{sign}£{value / 1_000_000:,.1f}m"
+    if value >= 1_000:
+        return f"{sign}£{value / 1_000:,.0f}k"
+    return f"{sign}£{value:,.0f}"
+
+
+def _clean(values: tuple[float | None, ...]) -> list[float]:
+    return [math.nan if v is None else float(v) for v in values]
+
+
+def _tick_positions(n: int, most: int = 10) -> list[int]:
+    if n <= most:
+        return list(range(n))
+    step = math.ceil(n / most)
+    return list(range(0, n, step))
+
+
+_SVG_OPEN = re.compile(r"<svg\b[^>]*>", re.S)
+
+
+def _accessible(svg: str, chart_id: str, title: str, description: str) -> str:
+    """Drop the prolog, fixed size and metadata; add role, title and desc."""
+    svg = svg[svg.index("<svg") :]
+    svg = re.sub(r"<metadata>.*?</metadata>\s*", "", svg, flags=re.S)
+    # Several charts share a page: give every id inside this one the chart's prefix.
+    ids = set(re.findall(r'\bid="([^"]+)"', svg))
+    if ids:
+        pattern = re.compile(r'(\bid="|#)(' + "|".join(re.escape(i) for i in sorted(ids, key=len, reverse=True)) + r')(?=["\)])')
+        svg = pattern.sub(lambda m: f"{m.group(1)}{chart_id}-{m.group(2)}", svg)
+    match = _SVG_OPEN.search(svg)
+    opening = match.group(0)
+    new_opening = re.sub(r'\s(width|height)="[^"]*"', "", opening)
+    new_opening = new_opening.replace(
+        "<svg",
+        f'<svg role="img" focusable="false" aria-labelledby="{chart_id}-title {chart_id}-desc" '
+        f'preserveAspectRatio="xMinYMin meet"',
+        1,
+    )
+    heading = (
+        f'<title id="{chart_id}-title">{escape(title)}</title>'
+        f'<desc id="{chart_id}-desc">{escape(description)}</desc>'
+    )
+    return svg[: match.start()] + new_opening + heading + svg[match.end() :]
+
+
+def _render(figure: Figure, chart_id: str, title: str, description: str) -> str:
+    buffer = io.StringIO()
+    figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None, "Format": None, "Type": None})
+    return _accessible(buffer.getvalue(), chart_id, title, description)
+
+
+def _axes(y_label: str, x_label: str):
+    figure = Figure(figsize=(WIDTH_INCHES, HEIGHT_INCHES), layout="constrained")
+    ax = figure.add_subplot()
+    ax.set_ylabel(y_label)
+    ax.set_xlabel(x_label)
+    ax.grid(axis="y", color="#d8dde0", linewidth=0.8)
+    ax.set_axisbelow(True)
+    return figure, ax
+
+
+@lru_cache(maxsize=512)
+def _line_svg(chart_id, title, description, x_label, y_label, x_labels, series, markers, money) -> str:
+    with rc_context(RC):
+        figure, ax = _axes(y_label, x_label)
+        positions = list(range(len(x_labels)))
+        for index, one in enumerate(series):
+            style = STYLES[index % len(STYLES)]
+            ax.plot(
+                positions, _clean(one.values), label=one.label, color=style["color"],
+                linestyle=style["linestyle"], marker=style["marker"], linewidth=2, markersize=4,
+            )
+        for marker in markers:
+            ax.axvline(marker.at, color="#425563", linewidth=1, linestyle=(0, (2, 2)))
+            ax.annotate(
+                marker.label, xy=(marker.at, 1), xycoords=("data", "axes fraction"),
+                xytext=(3, -2), textcoords="offset points", va="top", fontsize=9, color="#212b32",
+            )
+        ticks = _tick_positions(len(x_labels))
+        ax.set_xticks(ticks, [x_labels[i] for i in ticks], rotation=45, ha="right")
+        ax.yaxis.set_major_locator(MaxNLocator(nbins=6))
+        ax.yaxis.set_major_formatter(FuncFormatter(_money if money else _thousands))
+        ax.set_ylim(bottom=min(0, ax.get_ylim()[0]))
+        if series:
+            ax.legend(loc="upper left", bbox_to_anchor=(0, -0.28), ncols=2, frameon=False, fontsize=10)
+        return _render(figure, chart_id, title, description)
+
+
+@lru_cache(maxsize=512)
+def _bar_svg(chart_id, title, description, x_label, y_label, x_labels, series, stacked, money) -> str:
+    with rc_context(RC):
+        figure, ax = _axes(y_label, x_label)
+        n = max(len(series), 1)
+        width = 0.8 if stacked else 0.8 / n
+        bottoms = [0.0] * len(x_labels)
+        for index, one in enumerate(series):
+            style = STYLES[index % len(STYLES)]
+            values = [0.0 if v is None else float(v) for v in one.values]
+            if stacked:
+                positions = list(range(len(x_labels)))
+                ax.bar(positions, values, width, bottom=bottoms, label=one.label, color=style["color"],
+                       hatch=BAR_HATCHES[index % len(BAR_HATCHES)], edgecolor="white")
+                bottoms = [b + v for b, v in zip(bottoms, values)]
+            else:
+                positions = [i - 0.4 + width * (index + 0.5) for i in range(len(x_labels))]
+                ax.bar(positions, values, width, label=one.label, color=style["color"],
+                       hatch=BAR_HATCHES[index % len(BAR_HATCHES)], edgecolor="white")
+        ax.axhline(0, color="#4c6272", linewidth=0.8)
+        ax.set_xticks(list(range(len(x_labels))), list(x_labels), rotation=30 if len(x_labels) > 5 else 0,
+                      ha="right" if len(x_labels) > 5 else "center")
+        ax.yaxis.set_major_locator(MaxNLocator(nbins=6))
+        ax.yaxis.set_major_formatter(FuncFormatter(_money if money else _thousands))
+        if len(series) > 1:
+            ax.legend(loc="upper left", bbox_to_anchor=(0, -0.22), ncols=2, frameon=False, fontsize=10)
+        return _render(figure, chart_id, title, description)
+
+
+def _check(x_labels: tuple[str, ...], series: tuple[Series, ...]) -> None:
+    for one in series:
+        if len(one.values) != len(x_labels):
+            raise ValueError(f"series {one.label!r} has {len(one.values)} values for {len(x_labels)} x labels")
+
+
+def line_chart(
+    *,
+    chart_id: str,
+    title: str,
+    description: str,
+    x_label: str,
+    y_label: str,
+    x_labels: tuple[str, ...] | list[str],
+    series: tuple[Series, ...] | list[Series],
+    markers: tuple[Marker, ...] | list[Marker] = (),
+    money: bool = False,
+) -> Chart:
+    """A line chart: one line per series over the x labels, with optional vertical markers."""
+    x_labels, series, markers = tuple(x_labels), tuple(series), tuple(markers)
+    _check(x_labels, series)
+    svg = _line_svg(chart_id, title, description, x_label, y_label, x_labels, series, markers, money)
+    return Chart(chart_id, title, description, x_label, y_label, x_labels, series, markers, svg)
+
+
+def bar_chart(
+    *,
+    chart_id: str,
+    title: str,
+    description: str,
+    x_label: str,
+    y_label: str,
+    x_labels: tuple[str, ...] | list[str],
+    series: tuple[Series, ...] | list[Series],
+    stacked: bool = False,
+    money: bool = False,
+) -> Chart:
+    """A bar chart: bars side by side (or stacked) for each x label."""
+    x_labels, series = tuple(x_labels), tuple(series)
+    _check(x_labels, series)
+    svg = _bar_svg(chart_id, title, description, x_label, y_label, x_labels, series, stacked, money)
+    return Chart(chart_id, title, description, x_label, y_label, x_labels, series, (), svg)

@@ -1,0 +1,1 @@
+"""Downloads: the demand-and-capacity return workbook."""

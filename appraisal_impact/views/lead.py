@@ -1,0 +1,797 @@
+"""The SACT lead's pages: the pipeline dashboard, what changed, a trust's capacity outlook, an
+appraisal's impact on each trust, readiness sign-off, and the demand-and-capacity return.
+
+Every figure comes from `impact_service.pipeline_impact` (cached until the data change), at the
+prices the signed-in user may see; the return workbook uses list prices unless asked otherwise by
+someone allowed to see confidential prices.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+import numpy as np
+import pandas as pd
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
+
+from .. import charts, impact_service, queries
+from ..audit import DATE_FIELDS_WITH_HISTORY, EditConflict, apply_changes, record_created
+from ..core import impact as core
+from ..core.capacity import BaselineDemand, CapacityOutlook, capacity_outlook
+from ..core.deadlines import Deadlines
+from ..db import get_session
+from ..exports import return_workbook
+from ..formatting import date_uk, field_label
+from ..models import Appraisal, Icb, Readiness, Trust, utcnow
+from ..planning import deadlines_for
+from ..queries import appraisals as appraisal_queries
+from ..queries import lead as lead_queries
+from ..queries import pipeline as pipeline_queries
+from ..web import current_actor, get_or_404, is_htmx, page_or_partial
+
+bp = Blueprint("lead", __name__)
+
+READINESS_STATUSES = ("not started", "assessing", "ready", "implemented")
+READY_STATUSES = frozenset({"ready", "implemented"})
+DEFAULT_WARNING_DAYS = 90
+DEFAULT_GROWTH_PERCENT = 7.0  # RCR 2023, the seed's baseline_sact_growth_pct
+SCENARIOS = ("low", "central", "high")
+
+SORTS = {
+    "start": "Effective start (or deadline)",
+    "deadline": "Funding deadline",
+    "title": "Title",
+    "site": "Tumour site",
+    "chair_hours": "Chair hours a week (most first)",
+    "cost": "Cost a year (most first)",
+    "patients": "Patients a year (most first)",
+}
+
+RESOURCES = (
+    # (measure, label, unit, trust capacity field, trust baseline field)
+    ("chair_hours", "Chairs", "chair hours a week", None, "baseline_chair_hours_per_week"),
+    ("aseptic_hours", "Aseptic pharmacy", "staff hours a week", "aseptic_hours_per_week", "baseline_aseptic_hours_per_week"),
+    ("clinic_appointments", "Clinics", "appointments a week", "clinic_slots_per_week", "baseline_clinic_appointments_per_week"),
+)
+
+# Tables whose figure changes "what changed" reports, and the fields that are not figures.
+FIGURE_ENTITIES = ("appraisal", "trust", "uptakeyear", "appraisalregimen", "regimen", "regimencomponent",
+                   "drugpack", "trustappraisaloverride", "trustregimenoverride", "tumoursiteshare", "referencevalue", "hrgcost")
+NOT_FIGURES = frozenset({"title", "medicine", "indication", "tumour_site", "process", "source", "nice_url", "notes",
+                         "name", "note", "gid", "id_number", "ta_number", "nice_last_read_at", "nice_last_read_status",
+                         "deadline_override_reason", "price_source", "description", "updated_at", "set_at"})
+
+
+# --- settings and context -------------------------------------------------------------------------
+
+
+def _today() -> date:
+    """Today, or the date a test or demonstration fixes in the app's settings (`TODAY`)."""
+    return current_app.config.get("TODAY") or date.today()
+
+
+def _prices() -> impact_service.PriceView:
+    return impact_service.PriceView.for_user(current_user)
+
+
+def _growth_percent(session) -> float:
+    value = lead_queries.reference_value(session=session, key="baseline_sact_growth_pct")
+    return DEFAULT_GROWTH_PERCENT if value is None else value
+
+
+def warning_days(session) -> int:
+    """Days before the effective start within which a trust not yet ready is flagged (setting, default 90)."""
+    value = lead_queries.reference_value(session=session, key="readiness_warning_days")
+    if value is None:
+        value = current_app.config.get("READINESS_WARNING_DAYS", DEFAULT_WARNING_DAYS)
+    return int(value)
+
+
+def _scenario() -> str:
+    scenario = request.args.get("scenario", "central")
+    return scenario if scenario in SCENARIOS else "central"
+
+
+def _trust_or_404(session, ods_code: str) -> Trust:
+    trust = queries.get_trust_by_ods(session=session, ods_code=ods_code)
+    if trust is None:
+        abort(404)
+    return trust
+
+
+def _key_date(deadlines: Deadlines) -> date | None:
+    """The date to plan to: the effective start, else the funding deadline."""
+    return deadlines.effective_start.date or deadlines.funding_deadline.date
+
+
+def _needs_flag(deadlines: Deadlines, today: date, days: int) -> bool:
+    start = _key_date(deadlines)
+    return deadlines.has_funding_requirement and start is not None and (start - today).days <= days
+
+
+# --- periods --------------------------------------------------------------------------------------
+
+
+financial_quarter_label = return_workbook.quarter_label
+
+
+def quarter_labels(week_starts) -> list[str]:
+    return [financial_quarter_label(day) for day in week_starts]
+
+
+def by_quarter_mean(values: np.ndarray, labels: list[str]) -> tuple[list[str], list[float]]:
+    """Mean weekly value in each financial quarter (weeks by their Monday), in order."""
+    frame = pd.Series(np.asarray(values, dtype=float)).groupby(np.asarray(labels), sort=False).mean()
+    return list(frame.index), [float(v) for v in frame.to_numpy()]
+
+
+# --- dashboard ------------------------------------------------------------------------------------
+
+
+@dataclass
+class DashboardRow:
+    appraisal: Appraisal
+    deadlines: Deadlines
+    key_date: date | None
+    patients_per_year: float
+    chair_hours_per_week: float
+    cost_per_year: float
+    not_ready: list[Trust] = field(default_factory=list)
+    in_window: bool = False  # effective start within the warning period (or past)
+    flagged: bool = False  # in the window and some trust not ready
+
+
+def _selected_trusts(session, icb_code: str, trust_code: str) -> tuple[list[Trust], dict]:
+    icbs = queries.list_icbs(session=session)
+    trusts = queries.list_trusts(session=session)
+    icb = next((i for i in icbs if i.ods_code == icb_code.upper()), None) if icb_code else None
+    trust = next((t for t in trusts if t.ods_code == trust_code.upper()), None) if trust_code else None
+    if trust is not None:
+        selected = [trust]
+    elif icb is not None:
+        selected = [t for t in trusts if t.icb_id == icb.id]
+    else:
+        selected = trusts
+    return selected, {"icbs": icbs, "trusts": trusts, "icb": icb, "trust": trust}
+
+
+def _sort_rows(rows: list[DashboardRow], sort: str) -> list[DashboardRow]:
+    far = date.max
+
+    def key(row: DashboardRow):
+        a = row.appraisal
+        if sort == "title":
+            return (a.title.lower(),)
+        if sort == "site":
+            return (a.tumour_site.lower(), row.key_date or far, a.title.lower())
+        if sort == "deadline":
+            return (row.deadlines.funding_deadline.date or far, a.title.lower())
+        if sort == "chair_hours":
+            return (-row.chair_hours_per_week, a.title.lower())
+        if sort == "cost":
+            return (-row.cost_per_year, a.title.lower())
+        if sort == "patients":
+            return (-row.patients_per_year, a.title.lower())
+        return (row.key_date or far, a.title.lower())
+
+    return sorted(rows, key=key)
+
+
+def dashboard_rows(session, *, appraisals: list[Appraisal], trusts: list[Trust], today: date,
+                   result: core.ImpactResult, days: int) -> list[DashboardRow]:
+    """One row per appraisal: dates, figures summed over `trusts`, trusts not ready in time."""
+    codes = [t.ods_code for t in trusts]
+    steady = {
+        measure: result.steady_state(measure)[codes].sum(axis=1)
+        for measure in ("new_starts", "chair_hours", *core.COST_MEASURES)
+    }
+    readiness = lead_queries.readiness_map(
+        session=session, trust_ids=[t.id for t in trusts], appraisal_ids=[a.id for a in appraisals]
+    )
+    rows = []
+    for appraisal in appraisals:
+        key = str(appraisal.id)
+        deadlines = deadlines_for(appraisal)
+
+        def figure(measure: str) -> float:
+            series = steady[measure]
+            return float(series.get(key, 0.0))
+
+        row = DashboardRow(
+            appraisal=appraisal,
+            deadlines=deadlines,
+            key_date=_key_date(deadlines),
+            patients_per_year=figure("new_starts") * core.WEEKS_PER_YEAR,
+            chair_hours_per_week=figure("chair_hours"),
+            cost_per_year=sum(figure(m) for m in core.COST_MEASURES) * core.WEEKS_PER_YEAR,
+        )
+        if _needs_flag(deadlines, today, days):
+            row.in_window = True
+            row.not_ready = [
+                t for t in trusts
+                if (readiness.get((t.id, appraisal.id)) is None
+                    or readiness[(t.id, appraisal.id)].status not in READY_STATUSES)
+            ]
+            row.flagged = bool(row.not_ready)
+        rows.append(row)
+    return rows
+
+
+@bp.route("/dashboard")
+def dashboard():
+    """What is coming, by when, what it does to the alliance's trusts, and who is not ready."""
+    session = get_session()
+    today = _today()
+    filters = {
+        "icb": request.args.get("icb", "").strip()[:10],
+        "trust": request.args.get("trust", "").strip()[:10],
+        "site": request.args.get("site", "").strip()[:100],
+        "status": request.args.get("status", "").strip()[:40],
+    }
+    sort = request.args.get("sort", "start")
+    if sort not in SORTS:
+        sort = "start"
+    selected, orgs = _selected_trusts(session, filters["icb"], filters["trust"])
+    appraisals = pipeline_queries.filter_appraisals(
+        session=session, tumour_site=filters["site"] or None, status=filters["status"] or None
+    )
+    loaded, result = impact_service.pipeline_impact(session, prices=_prices(), today=today)
+    days = warning_days(session)
+    rows = _sort_rows(
+        dashboard_rows(session, appraisals=appraisals, trusts=selected, today=today, result=result, days=days), sort
+    )
+    totals = {
+        "patients_per_year": sum(r.patients_per_year for r in rows),
+        "chair_hours_per_week": sum(r.chair_hours_per_week for r in rows),
+        "cost_per_year": sum(r.cost_per_year for r in rows),
+    }
+    context = dict(
+        rows=rows,
+        totals=totals,
+        filters=filters,
+        sort=sort,
+        sorts=SORTS,
+        selected_trusts=selected,
+        scope=_scope_label(orgs),
+        tumour_sites=pipeline_queries.tumour_sites(session=session),
+        statuses=pipeline_queries.statuses(session=session),
+        warning_days=days,
+        today=today,
+        prices_label=_prices().label(),
+        unpriced=loaded.unpriced_regimens,
+        **orgs,
+    )
+    if not is_htmx():
+        context["changes"] = what_changed(session, _default_since(today))
+    return page_or_partial("lead/dashboard.html", "lead/_dashboard_table.html", **context)
+
+
+def _scope_label(orgs: dict) -> str:
+    if orgs["trust"] is not None:
+        return orgs["trust"].name
+    if orgs["icb"] is not None:
+        return f"the trusts of {orgs['icb'].name}"
+    return "the whole alliance"
+
+
+# --- what changed ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FigureChange:
+    at: datetime
+    who: str
+    what: str  # "Eligible people a year (England)"
+    entity_name: str
+    link: str | None
+    old: str
+    new: str
+    difference: float | None
+    percent: float | None
+
+
+@dataclass(frozen=True)
+class DateMoved:
+    appraisal: Appraisal
+    field: str
+    old: str  # "1 June 2026", "TBC" or "not set"
+    new: str
+    shift: str  # "later by 30 days", "earlier by 5 days", or "" when either side is not a date
+    at: datetime
+    origin: str
+
+
+def _as_date(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text[:10])
+    except (TypeError, ValueError):
+        return None
+
+
+def date_moved(change, appraisal: Appraisal) -> DateMoved:
+    """A date change in words: was, now, and how far it moved."""
+    old, new = _as_date(change.old_value), _as_date(change.new_value)
+    shift = ""
+    if old and new and old != new:
+        days = (new - old).days
+        unit = "day" if abs(days) == 1 else "days"
+        shift = f"later by {days} {unit}" if days > 0 else f"earlier by {-days} {unit}"
+    return DateMoved(
+        appraisal, change.field,
+        date_uk(old) if old else (change.old_value or "not set"),
+        date_uk(new) if new else (change.new_value or "not set"),
+        shift, change.changed_at, change.origin,
+    )
+
+
+@dataclass
+class Changes:
+    since: datetime
+    since_label: str
+    dates_moved: list = field(default_factory=list)
+    status_changed: list = field(default_factory=list)
+    arrived: list = field(default_factory=list)
+    figures: list[FigureChange] = field(default_factory=list)
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.dates_moved or self.status_changed or self.arrived or self.figures)
+
+
+def _number(text: str) -> float | None:
+    try:
+        return float(text)
+    except (TypeError, ValueError):
+        return None
+
+
+def _default_since(today: date) -> tuple[datetime, str]:
+    previous = getattr(current_user, "previous_visit_at", None)
+    if previous is not None:
+        return previous, f"your previous visit on {previous.day} {previous:%B %Y} at {previous:%H:%M} UTC"
+    start = datetime.combine(today - timedelta(days=30), time())
+    return start, f"{date_uk(start.date())} (30 days ago: no previous visit recorded)"
+
+
+def what_changed(session, since: tuple[datetime, str]) -> Changes:
+    """Dates moved, statuses changed, appraisals arrived and figures changed since a moment."""
+    moment, label = since
+    changes = Changes(moment, label)
+    for move in lead_queries.date_changes_since(session=session, since=moment):
+        if move.change.field in lead_queries.STATUS_FIELDS:
+            changes.status_changed.append(move)
+        else:
+            changes.dates_moved.append(date_moved(move.change, move.appraisal))
+    changes.arrived = lead_queries.appraisals_created_since(session=session, since=moment)
+    entries = [
+        e for e in lead_queries.figure_updates_since(session=session, since=moment, entities=FIGURE_ENTITIES)
+        if e.field not in NOT_FIGURES and not (e.entity == "appraisal" and e.field in DATE_FIELDS_WITH_HISTORY)
+    ]
+    names = {
+        entity: lead_queries.names_of(session=session, entity=entity, ids={e.entity_id for e in entries if e.entity == entity and e.entity_id})
+        for entity in ("appraisal", "trust")
+    }
+    codes = lead_queries.trust_codes(session=session, ids={e.entity_id for e in entries if e.entity == "trust" and e.entity_id})
+    for e in entries:
+        old, new = _number(e.old_value), _number(e.new_value)
+        difference = None if old is None or new is None else new - old
+        percent = None if difference is None or not old else difference / abs(old) * 100
+        link = None
+        name = names.get(e.entity, {}).get(e.entity_id, f"{e.entity} {e.entity_id}")
+        if e.entity == "appraisal":
+            link = url_for("appraisals.show", appraisal_id=e.entity_id)
+        elif e.entity == "trust" and e.entity_id in codes:
+            link = url_for("trusts.show", ods_code=codes[e.entity_id])
+        changes.figures.append(FigureChange(
+            e.at, e.user_name or "system", field_label(e.field), name, link,
+            e.old_value, e.new_value, difference, percent,
+        ))
+    return changes
+
+
+@bp.route("/dashboard/changes")
+def changes():
+    """What changed since a date (default: your previous visit)."""
+    session = get_session()
+    today = _today()
+    raw = request.args.get("since", "").strip()
+    errors = []
+    since = _default_since(today)
+    if raw:
+        try:
+            day = date.fromisoformat(raw)
+        except ValueError:
+            errors.append(("since", "Enter a date in the format 2026-05-31 (year, month, day)"))
+        else:
+            if day > today:
+                errors.append(("since", "The date must be today or in the past"))
+            else:
+                since = (datetime.combine(day, time()), date_uk(day))
+    status = 400 if errors else 200
+    return page_or_partial(
+        "lead/changes.html", "lead/_what_changed.html", status=status,
+        changes=what_changed(session, since) if not errors else None,
+        since_value=raw, errors=errors, error_title=bool(errors),
+    )
+
+
+# --- trust view -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Contributor:
+    appraisal: Appraisal
+    chair_hours: float
+    aseptic_hours: float
+    clinic_appointments: float
+    cost_per_year: float
+    share_of_chair_hours: float | None  # % of the pipeline's net chair hours at this trust
+
+
+@dataclass(frozen=True)
+class ResourceView:
+    measure: str
+    label: str
+    unit: str
+    capacity: float | None
+    baseline_today: float | None
+    pipeline_steady: float
+    outlook: object | None  # core.capacity.ResourceOutlook
+    chart: charts.Chart | None
+    missing: str = ""
+
+
+def trust_outlook(trust: Trust, core_trust: core.Trust, weekly: pd.DataFrame, grid_start: date,
+                  growth_percent: float) -> CapacityOutlook:
+    """The trust's capacity against baseline growth and the pipeline's weekly demand."""
+    return capacity_outlook(
+        core_trust.capacity,
+        BaselineDemand(
+            chair_hours_per_week=trust.baseline_chair_hours_per_week,
+            aseptic_hours_per_week=trust.baseline_aseptic_hours_per_week,
+            clinic_appointments_per_week=trust.baseline_clinic_appointments_per_week,
+            growth_percent_per_year=growth_percent,
+        ),
+        pipeline_chair_hours=weekly["chair_hours"].to_numpy(),
+        pipeline_aseptic_hours=weekly["aseptic_hours"].to_numpy(),
+        pipeline_clinic_appointments=weekly["clinic_appointments"].to_numpy(),
+        grid_start=grid_start,
+    )
+
+
+def _resource_chart(trust: Trust, measure: str, label: str, unit: str, outlook, labels: list[str]) -> charts.Chart:
+    x, capacity = by_quarter_mean(np.full(len(labels), outlook.capacity_per_week), labels)
+    _, baseline = by_quarter_mean(outlook.baseline, labels)
+    _, with_pipeline = by_quarter_mean(outlook.demand_with_pipeline, labels)
+    markers = []
+    descriptions = []
+    for when, text in ((outlook.first_week_exceeded_with_pipeline, "with the pipeline"),
+                       (outlook.first_week_exceeded_without_pipeline, "without the pipeline")):
+        if when is not None:
+            quarter = financial_quarter_label(when)
+            markers.append(charts.Marker(x.index(quarter), f"Runs out {text}: {date_uk(when)}"))
+            descriptions.append(f"demand first exceeds capacity {text} in the week of {date_uk(when)}")
+        else:
+            descriptions.append(f"demand stays within capacity {text} for five years")
+    description = (
+        f"Mean {unit} in each financial quarter over five years at {trust.name}: capacity, baseline demand "
+        f"growing each year, and baseline plus the pipeline. " + _sentence("; ".join(descriptions)) + "."
+    )
+    return charts.line_chart(
+        chart_id=f"chart-{measure.replace('_', '-')}",
+        title=f"{label}: capacity and demand at {trust.name}, {unit}",
+        description=description,
+        x_label="Financial quarter",
+        y_label=unit.capitalize(),
+        x_labels=x,
+        series=[
+            charts.Series("Capacity", tuple(capacity)),
+            charts.Series("Baseline demand (growing)", tuple(baseline)),
+            charts.Series("Baseline plus the pipeline", tuple(with_pipeline)),
+        ],
+        markers=markers,
+    )
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def contributors(result: core.ImpactResult, appraisals: dict[int, Appraisal], trust_code: str) -> list[Contributor]:
+    """Appraisals by their net steady-state chair hours a week at one trust, most first."""
+    steady = {m: result.steady_state(m)[trust_code] for m in ("chair_hours", "aseptic_hours", "clinic_appointments", *core.COST_MEASURES)}
+    total_chair = float(steady["chair_hours"].sum())
+    rows = []
+    for key in result.appraisal_keys:
+        appraisal = appraisals.get(int(key))
+        if appraisal is None:
+            continue
+        chair = float(steady["chair_hours"][key])
+        rows.append(Contributor(
+            appraisal=appraisal,
+            chair_hours=chair,
+            aseptic_hours=float(steady["aseptic_hours"][key]),
+            clinic_appointments=float(steady["clinic_appointments"][key]),
+            cost_per_year=sum(float(steady[m][key]) for m in core.COST_MEASURES) * core.WEEKS_PER_YEAR,
+            share_of_chair_hours=chair / total_chair * 100 if total_chair > 0 else None,
+        ))
+    return sorted(rows, key=lambda c: (-c.chair_hours, -c.cost_per_year, c.appraisal.title.lower()))
+
+
+def _from_this_week(weekly: pd.DataFrame, today: date) -> pd.DataFrame:
+    """The weeks from the Monday of this week on (the grid may start earlier, for appraisals already running)."""
+    monday = pd.Timestamp(core.monday_on_or_before(today))
+    return weekly[weekly.index >= monday]
+
+
+@bp.route("/trusts/<ods_code>/impact")
+def trust_impact(ods_code: str):
+    """One trust: the pipeline's weekly demand on chairs, pharmacy and clinics against capacity."""
+    session = get_session()
+    trust = _trust_or_404(session, ods_code)
+    today = _today()
+    scenario = _scenario()
+    loaded, result = impact_service.pipeline_impact(session, scenario=scenario, prices=_prices(), today=today)
+    core_trust = next(t for t in result.trusts if t.code == trust.ods_code)
+    # The trust's baseline figures are today's demand: the outlook runs from this week on.
+    weekly = _from_this_week(result.trust_weekly(trust.ods_code), today)
+    grid_start = weekly.index[0].date()
+    growth = _growth_percent(session)
+    outlook = trust_outlook(trust, core_trust, weekly, grid_start, growth)
+    labels = quarter_labels(weekly.index)
+    resources = []
+    for measure, label, unit, capacity_field, baseline_field in RESOURCES:
+        one = getattr(outlook, measure)
+        capacity = core_trust.capacity.chair_hours_per_week if capacity_field is None else getattr(trust, capacity_field)
+        missing = ""
+        if one is None:
+            missing = "capacity" if capacity is None else "baseline demand"
+        resources.append(ResourceView(
+            measure=measure, label=label, unit=unit, capacity=capacity,
+            baseline_today=getattr(trust, baseline_field),
+            pipeline_steady=float(weekly[measure].to_numpy()[-core.STEADY_STATE_WEEKS:].mean()),
+            outlook=one,
+            chart=_resource_chart(trust, measure, label, unit, one, labels) if one is not None else None,
+            missing=missing,
+        ))
+    appraisals = loaded.appraisal_rows
+    ranked = contributors(result, appraisals, trust.ods_code)
+    top = [c for c in ranked if abs(c.chair_hours) > 1e-9][:8]
+    contributor_chart = charts.bar_chart(
+        chart_id="chart-contributors",
+        title=f"Which appraisals add most chair hours a week at {trust.name} (steady state)",
+        description=(
+            "Net chair hours a week each appraisal adds at steady state (the last year of five), largest first: "
+            + "; ".join(f"{c.appraisal.ta_number or c.appraisal.title}: {c.chair_hours:.1f}" for c in top)
+            + "." if top else "No appraisal adds chair hours at this trust."
+        ),
+        x_label="Appraisal",
+        y_label="Chair hours a week",
+        x_labels=[c.appraisal.ta_number or c.appraisal.gid or f"#{c.appraisal.id}" for c in top],
+        series=[charts.Series("Net chair hours a week", tuple(c.chair_hours for c in top))],
+    ) if top else None
+    readiness = lead_queries.readiness_map(session=session, trust_ids=[trust.id])
+    setters = lead_queries.user_names(session=session, user_ids={r.set_by_id for r in readiness.values() if r.set_by_id})
+    days = warning_days(session)
+    pipeline_rows = sorted(
+        ((a, deadlines_for(a)) for a in appraisals.values()), key=lambda pair: (_key_date(pair[1]) or date.max, pair[0].title)
+    )
+    return render_template(
+        "lead/trust_impact.html",
+        trust=trust,
+        icb=session.get(Icb, trust.icb_id),
+        scenario=scenario,
+        scenarios=SCENARIOS,
+        resources=resources,
+        contributors=ranked,
+        contributor_chart=contributor_chart,
+        growth=growth,
+        grid_start=grid_start,
+        readiness=readiness,
+        setters=setters,
+        pipeline_rows=pipeline_rows,
+        may_set_readiness=current_user.may_edit_trust(trust.id),
+        warning_days=days,
+        needs_flag=lambda d: _needs_flag(d, today, days),
+        key_date=_key_date,
+        ready_statuses=READY_STATUSES,
+        today=today,
+        prices_label=_prices().label(),
+        unpriced=loaded.unpriced_regimens,
+        sources=queries.figure_sources(session=session, entity="trust", entity_id=trust.id),
+    )
+
+
+# --- appraisal view -------------------------------------------------------------------------------
+
+
+@bp.route("/appraisals/<int:appraisal_id>/impact")
+def appraisal_impact(appraisal_id: int):
+    """One appraisal: its impact on each trust over five years, low, central and high."""
+    session = get_session()
+    appraisal = get_or_404(session, Appraisal, appraisal_id)
+    today = _today()
+    key = str(appraisal.id)
+    prices = _prices()
+    runs = {s: impact_service.pipeline_impact(session, scenario=s, prices=prices, today=today) for s in SCENARIOS}
+    loaded, central = runs["central"]
+    summaries = {s: runs[s][1].appraisal_by_trust_summary(key) for s in SCENARIOS}
+    labels = quarter_labels(central.week_starts)
+    alliance = {s: runs[s][1].appraisal_weekly(key) for s in SCENARIOS}
+    x, _ = by_quarter_mean(alliance["central"]["chair_hours"].to_numpy(), labels)
+    chair_series = [
+        charts.Series(f"{s.capitalize()} estimate", tuple(by_quarter_mean(alliance[s]["chair_hours"].to_numpy(), labels)[1]))
+        for s in SCENARIOS
+    ]
+    chair_chart = charts.line_chart(
+        chart_id="chart-alliance-chair-hours",
+        title=f"Net chair hours a week across the alliance: {appraisal.ta_number or appraisal.title}",
+        description=(
+            "Mean net chair hours a week in each financial quarter over five years, summed over every trust, "
+            f"for the low, central and high estimates. Central at steady state: {chair_series[1].values[-1]:.1f} chair hours a week."
+        ),
+        x_label="Financial quarter", y_label="Chair hours a week", x_labels=x, series=chair_series,
+    )
+    trust_chart = charts.bar_chart(
+        chart_id="chart-by-trust",
+        title=f"Net chair hours a week at steady state, by trust: {appraisal.ta_number or appraisal.title}",
+        description="Net chair hours a week in the last year of five, at each trust, low, central and high: "
+        + "; ".join(
+            f"{row.trust_name}: {summaries['central'].loc[code, 'chair_hours_per_week_steady_state']:.1f} (central)"
+            for code, row in summaries["central"].iterrows()
+        ) + ".",
+        x_label="Trust", y_label="Chair hours a week",
+        x_labels=list(summaries["central"].index),
+        series=[
+            charts.Series(f"{s.capitalize()} estimate", tuple(float(v) for v in summaries[s]["chair_hours_per_week_steady_state"]))
+            for s in SCENARIOS
+        ],
+    )
+    fy = core.by_financial_year(central.appraisal_weekly(key))
+    regimens = appraisal_queries.regimen_links(session=session, appraisal_id=appraisal.id)
+    displaced = [r for r in regimens if r.link.role == "displaces"]
+    brought_in = [r for r in regimens if r.link.role != "displaces"]
+    displaced_weekly = central.appraisal_weekly(key, component="displaced")
+    steady = slice(-core.STEADY_STATE_WEEKS, None)
+    return render_template(
+        "lead/appraisal_impact.html",
+        appraisal=appraisal,
+        deadlines=deadlines_for(appraisal),
+        summaries=summaries,
+        scenarios=SCENARIOS,
+        chair_chart=chair_chart,
+        trust_chart=trust_chart,
+        financial_years=fy,
+        brought_in=brought_in,
+        displaced=displaced,
+        displaced_chair_hours=float(displaced_weekly["chair_hours"].to_numpy()[steady].mean()),
+        displaced_cost=float(sum(displaced_weekly[m].to_numpy()[steady].mean() for m in core.COST_MEASURES)) * core.WEEKS_PER_YEAR,
+        weeks_per_year=core.WEEKS_PER_YEAR,
+        trust_rows=loaded.trust_rows,
+        today=today,
+        prices_label=prices.label(),
+        unpriced=loaded.unpriced_regimens,
+        spreads=appraisal,
+    )
+
+
+# --- readiness ------------------------------------------------------------------------------------
+
+
+@bp.route("/trusts/<ods_code>/appraisals/<int:appraisal_id>/readiness", methods=["GET", "POST"])
+def readiness(ods_code: str, appraisal_id: int):
+    """Set a trust's readiness to deliver an appraisal: leads and admins for any trust, pharmacists their own."""
+    session = get_session()
+    trust = _trust_or_404(session, ods_code)
+    appraisal = get_or_404(session, Appraisal, appraisal_id)
+    if not current_user.may_edit_trust(trust.id):
+        abort(403)
+    row = lead_queries.get_readiness(session=session, trust_id=trust.id, appraisal_id=appraisal.id)
+    values = {
+        "status": row.status if row else "not started",
+        "note": row.note if row else "",
+        "version": str(row.version) if row else "",
+    }
+    errors: list[tuple[str, str]] = []
+    conflict = None
+    if request.method == "POST":
+        values = {
+            "status": request.form.get("status", "").strip(),
+            "note": request.form.get("note", "").strip(),
+            "version": request.form.get("version", "").strip(),
+        }
+        if values["status"] not in READINESS_STATUSES:
+            errors.append(("status", "Select how ready the trust is"))
+        if len(values["note"]) > 2000:
+            errors.append(("note", "The note must be 2,000 characters or fewer"))
+        expected = int(values["version"]) if values["version"].isdigit() else None
+        if not errors:
+            try:
+                _save_readiness(session, trust, appraisal, row, values, expected)
+            except (EditConflict, StaleDataError):
+                session.rollback()
+                conflict = lead_queries.get_readiness(session=session, trust_id=trust.id, appraisal_id=appraisal.id)
+                errors.append(("status", "Someone else changed this readiness after you opened it. "
+                                         "Check their status and note below, then save again."))
+            else:
+                flash(f"{trust.name} marked as '{values['status']}' for {appraisal.ta_number or appraisal.title}.")
+                return redirect(_safe_next() or url_for("lead.trust_impact", ods_code=trust.ods_code) + "#readiness")
+        if conflict is not None:
+            values["version"] = str(conflict.version)
+    setter = None
+    current = conflict or row
+    if current and current.set_by_id:
+        setter = lead_queries.user_names(session=session, user_ids={current.set_by_id}).get(current.set_by_id)
+    status = (409 if conflict is not None else 400) if errors else 200
+    return render_template(
+        "lead/readiness_form.html", trust=trust, appraisal=appraisal, values=values, errors=errors,
+        error_title=bool(errors), statuses=READINESS_STATUSES, current=current, setter=setter,
+        next_url=_safe_next() or "", history=queries.audit_trail(session=session, entity="readiness", entity_id=current.id) if current else [],
+    ), status
+
+
+def _safe_next() -> str | None:
+    target = request.values.get("next", "")
+    if target.startswith("/") and not target.startswith("//"):
+        return target
+    return None
+
+
+def _save_readiness(session, trust: Trust, appraisal: Appraisal, row: Readiness | None, values: dict, expected: int | None) -> None:
+    actor = current_actor()
+    if row is None:
+        existing = lead_queries.get_readiness(session=session, trust_id=trust.id, appraisal_id=appraisal.id)
+        if existing is not None:
+            raise EditConflict(existing, expected or 0)
+        row = Readiness(trust_id=trust.id, appraisal_id=appraisal.id, status=values["status"], note=values["note"],
+                        set_by_id=actor.user_id, set_at=utcnow())
+        session.add(row)
+        record_created(session, actor, row, f"{trust.ods_code} / {appraisal.ta_number or appraisal.id}: {values['status']}")
+    else:
+        if expected is None:
+            raise EditConflict(row, -1)
+        changed = apply_changes(session, actor, row, {"status": values["status"], "note": values["note"]}, expected_version=expected)
+        if changed:
+            row.set_by_id = actor.user_id
+            row.set_at = utcnow()
+    session.commit()
+
+
+# --- demand-and-capacity return -------------------------------------------------------------------
+
+
+@bp.route("/dashboard/return.xlsx")
+def return_export():
+    """The demand-and-capacity return: one sheet per trust, by financial year and quarter (Excel)."""
+    session = get_session()
+    today = _today()
+    want_confidential = request.args.get("prices") == "confidential"
+    if want_confidential and not current_user.may_see_confidential(None):
+        abort(403)
+    prices = _prices() if want_confidential else impact_service.PriceView.list_only()
+    icb_code = request.args.get("icb", "").strip()[:10]
+    selected, orgs = _selected_trusts(session, icb_code, "")
+    loaded, result = impact_service.pipeline_impact(session, prices=prices, today=today)
+    workbook = return_workbook.build(
+        result=result,
+        loaded=loaded,
+        trusts=selected,
+        icbs={i.id: i for i in orgs["icbs"]},
+        deadlines={a_id: deadlines_for(a) for a_id, a in loaded.appraisal_rows.items()},
+        growth_percent=_growth_percent(session),
+        reference_values=queries.reference_values(session=session),
+        trust_sources={t.id: queries.figure_sources(session=session, entity="trust", entity_id=t.id) for t in selected},
+        confidential=not prices.is_list_only,
+        prepared_by=current_user.name,
+        prepared_at=utcnow(),
+        scope=_scope_label(orgs),
+    )
+    suffix = f"-{orgs['icb'].ods_code}" if orgs["icb"] else ""
+    name = f"demand-and-capacity-return{suffix}-{today.isoformat()}{'-CONFIDENTIAL' if not prices.is_list_only else ''}.xlsx"
+    response = send_file(workbook, as_attachment=True, download_name=name,
+                         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response.headers["Cache-Control"] = "no-store"
+    return response
