@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from sqlmodel import Session
 
 from . import PROJECT_ROOT
@@ -26,6 +26,7 @@ def alembic_config():
 
 
 @click.command("db-upgrade")
+@with_appcontext
 def db_upgrade():
     """Create or bring the database schema up to date (Alembic migrations)."""
     from alembic import command
@@ -35,6 +36,7 @@ def db_upgrade():
 
 
 @click.command("seed")
+@with_appcontext
 @click.option("--path", type=click.Path(exists=True, file_okay=False, path_type=Path), help="Load this folder instead of seeds/.")
 @click.option("--if-empty", is_flag=True, help="Only seed when the database holds no appraisal yet.")
 def seed(path: Path | None, if_empty: bool):
@@ -88,6 +90,7 @@ def create_user(email: str, name: str, role: str, trust_code: str | None, confid
 
 
 @click.command("impact")
+@with_appcontext
 @click.argument("reference")
 @click.option("--format", "output", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @click.option("--scenario", type=click.Choice(["low", "central", "high"]), default="central", show_default=True)
