@@ -98,3 +98,23 @@ FILTERS = {
 def init_app(app) -> None:
     app.jinja_env.filters.update(FILTERS)
     app.jinja_env.globals["days_left"] = days_left
+
+
+def as_date(value: date | str | None) -> date | None:
+    """A date from a date or an ISO date string (summaries travel as JSON); None stays None."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+def iso_date_uk(value: date | str | None, missing: str = "Not yet known") -> str:
+    """`date_uk` for a date or an ISO date string."""
+    return date_uk(as_date(value), missing)
+
+
+FILTERS["as_date"] = as_date
+FILTERS["iso_date_uk"] = iso_date_uk
