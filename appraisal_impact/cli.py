@@ -113,7 +113,59 @@ def impact(reference: str, output: str, scenario: str, today):
             click.echo(impact_table(session, appraisal, scenario=scenario, today=day))
 
 
+nice = AppGroup("nice", help="Keep the pipeline in step with the NICE website (see docs/nice-refresh.md).")
+
+
+@nice.command("refresh")
+@click.option("--include-examples", is_flag=True, help="Also read the example appraisals (their moved dates are replaced).")
+def nice_refresh(include_examples: bool):
+    """Read every tracked appraisal with a GID or TA number from NICE and record what changed.
+
+    One line per appraisal; exit code 0 when every read worked, 1 when any failed (for a scheduler)."""
+    from .audit import Actor
+    from .nice_sync import REFRESH_ORIGIN, client_factory, refresh_all
+
+    client = client_factory(current_app.extensions)(current_app.config)
+    try:
+        with Session(engine(), expire_on_commit=False) as session:
+            outcomes = refresh_all(session, Actor(None, "flask nice refresh", REFRESH_ORIGIN), client,
+                                   include_examples=include_examples)
+    finally:
+        getattr(client, "close", lambda: None)()
+    for outcome in outcomes:
+        click.echo(outcome.line())
+    failed = sum(1 for o in outcomes if not o.ok)
+    changed = sum(1 for o in outcomes if o.ok and o.changed)
+    click.echo(f"{len(outcomes)} appraisal(s) read: {changed} changed, {len(outcomes) - changed - failed} unchanged, {failed} failed.")
+    if failed:
+        raise SystemExit(1)
+
+
+@nice.command("discover")
+def nice_discover():
+    """Look for new cancer appraisals on NICE's in-development list and offer them on the NICE updates page."""
+    from .nice import NiceFetchError
+    from .nice_sync import client_factory, discover
+
+    client = client_factory(current_app.extensions)(current_app.config)
+    try:
+        with Session(engine(), expire_on_commit=False) as session:
+            try:
+                new = discover(session, client)
+            except NiceFetchError as error:
+                session.rollback()
+                click.echo(f"FAILED: {error}", err=True)
+                raise SystemExit(1) from error
+            session.commit()
+    finally:
+        getattr(client, "close", lambda: None)()
+    for candidate in new:
+        click.echo(f"new {candidate.gid}: {candidate.title} (expected publication {candidate.expected_publication})")
+    click.echo(f"{len(new)} new cancer appraisal(s) offered.")
+
+
 def init_app(app: Flask) -> None:
+    app.cli.add_command(nice)
     app.cli.add_command(impact)
     app.cli.add_command(db_upgrade)
     app.cli.add_command(seed)

@@ -263,6 +263,9 @@ class Appraisal(SQLModel, table=True):
     nice_url: str = ""
     nice_last_read_at: NaiveDatetime | None = None
     nice_last_read_status: str = ""
+    # The last failed read from NICE (kept after a later success, shown with its time); never blanks data.
+    nice_last_error: str = ""
+    nice_last_error_at: NaiveDatetime | None = None
     is_example: bool = False
     version: int = 1
 

@@ -1,0 +1,69 @@
+"""Queries for keeping the pipeline in step with NICE: tracked references and discovered candidates."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, col, or_, select
+
+from ..models import Appraisal, FigureSource, NiceCandidate
+
+CANDIDATE_DECISIONS = ("new", "accepted", "dismissed")
+
+
+def tracked_appraisal(*, session: Session, gid: str | None = None, ta_number: str | None = None,
+                      id_number: str | None = None) -> Appraisal | None:
+    """The tracked appraisal carrying any of these NICE references (case ignored), if one does."""
+    conditions = [
+        col(column).ilike(value)
+        for column, value in ((Appraisal.gid, gid), (Appraisal.ta_number, ta_number), (Appraisal.id_number, id_number))
+        if value
+    ]
+    if not conditions:
+        return None
+    return session.exec(select(Appraisal).where(or_(*conditions)).order_by(Appraisal.id)).first()
+
+
+def refreshable_appraisal_ids(*, session: Session, include_examples: bool = False) -> list[int]:
+    """Ids of the appraisals with a GID or TA number to read from NICE, by title."""
+    query = select(Appraisal.id).where(
+        or_(col(Appraisal.gid).is_not(None) & (Appraisal.gid != ""),
+            col(Appraisal.ta_number).is_not(None) & (Appraisal.ta_number != ""))
+    )
+    if not include_examples:
+        query = query.where(Appraisal.is_example == False)  # noqa: E712
+    return list(session.exec(query.order_by(Appraisal.title, Appraisal.id)))
+
+
+def count_example_appraisals(*, session: Session) -> int:
+    return len(list(session.exec(select(Appraisal.id).where(Appraisal.is_example == True))))  # noqa: E712
+
+
+def candidate_by_gid(*, session: Session, gid: str) -> NiceCandidate | None:
+    return session.exec(select(NiceCandidate).where(col(NiceCandidate.gid).ilike(gid))).first()
+
+
+def get_candidate(*, session: Session, candidate_id: int) -> NiceCandidate | None:
+    return session.get(NiceCandidate, candidate_id)
+
+
+def candidates(*, session: Session, decision: str | None = None) -> list[NiceCandidate]:
+    """Discovered cancer appraisals, newest found first (optionally only those with one decision)."""
+    query = select(NiceCandidate)
+    if decision is not None:
+        query = query.where(NiceCandidate.decision == decision)
+    return list(session.exec(query.order_by(col(NiceCandidate.found_at).desc(), NiceCandidate.title)))
+
+
+def figure_sources_for(*, session: Session, entity: str, entity_id: int) -> dict[str, FigureSource]:
+    rows = session.exec(
+        select(FigureSource).where(FigureSource.entity == entity, FigureSource.entity_id == entity_id)
+    )
+    return {row.field: row for row in rows}
+
+
+def appraisals_with_nice_errors(*, session: Session) -> list[Appraisal]:
+    """Tracked appraisals whose last NICE read failed after their last successful one."""
+    query = select(Appraisal).where(col(Appraisal.nice_last_error_at).is_not(None)).order_by(Appraisal.title)
+    return [
+        a for a in session.exec(query)
+        if a.nice_last_read_at is None or a.nice_last_error_at >= a.nice_last_read_at
+    ]
