@@ -406,7 +406,7 @@ def changes():
         except ValueError:
             errors.append(("since", "Enter a date in the format 2026-05-31 (year, month, day)"))
         else:
-            if day > today:
+            if day > utcnow().date():  # changes carry real timestamps, whatever date the deadlines use
                 errors.append(("since", "The date must be today or in the past"))
             else:
                 since = (datetime.combine(day, time()), date_uk(day))

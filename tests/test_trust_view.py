@@ -1,0 +1,165 @@
+"""The trust view: the pipeline's weekly demand against a trust's capacity, checked on a case worked by hand."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from bs4 import BeautifulSoup
+
+from appraisal_impact import impact_service
+from appraisal_impact.models import (
+    Appraisal,
+    AppraisalRegimen,
+    Drug,
+    DrugPack,
+    Icb,
+    ReferenceValue,
+    Regimen,
+    RegimenComponent,
+    Role,
+    Trust,
+    TrustAppraisalOverride,
+    UptakeYear,
+)
+from tests.conftest import make_user, sign_in
+
+TODAY = date(2026, 6, 1)  # a Monday: the grid's first week
+START = TODAY + timedelta(days=70)  # effective start: week 10 of the grid
+
+
+@pytest.fixture(autouse=True)
+def _fresh_impact_cache():
+    # Each test has a new database; never reuse figures cached for another one.
+    impact_service.clear_cache()
+    yield
+    impact_service.clear_cache()
+
+
+def build_tiny_alliance(db) -> dict:
+    """One trust, one appraisal, numbers chosen to be worked by hand.
+
+    - Trust: 5 chairs × 10 hours a day × 1 day a week × 100% = 50 chair hours a week; baseline demand 40,
+      growing 7% a year. Aseptic: capacity 20 staff hours a week, baseline 5. Clinics: 100 slots, baseline 95.
+    - Appraisal: recommended; marketing authorisation and draft guidance both on START, so the effective
+      start (interim funding) is START, 70 days (10 weeks) after TODAY.
+    - The trust expects 521.8 patients a year at 100% uptake: 521.8 / 52.18 = 10 new patients a week.
+    - Regimen: one attendance (one cycle) per patient: 60 chair minutes, 1 aseptic item of 51 minutes,
+      1 clinic appointment, one 100 mg vial at £1,000.
+    So from week 10 the pipeline adds 10 chair hours, 8.5 aseptic hours and 10 clinic appointments a week.
+    """
+    icb = Icb(ods_code="QXX", name="Test ICB")
+    db.add(icb)
+    db.flush()
+    trust = Trust(
+        ods_code="TST", name="Test Hospital NHS Trust", icb_id=icb.id, catchment_population=100_000,
+        chairs=5, chair_hours_per_day=10, days_per_week=1, target_utilisation=1.0,
+        baseline_chair_hours_per_week=40, aseptic_hours_per_week=20, baseline_aseptic_hours_per_week=5,
+        clinic_slots_per_week=100, baseline_clinic_appointments_per_week=95,
+    )
+    db.add(trust)
+    db.add(ReferenceValue(key="baseline_sact_growth_pct", value=7, unit="% a year", label="Baseline growth", source="RCR 2023"))
+    drug = Drug(name="Testumab")
+    db.add(drug)
+    db.flush()
+    db.add(DrugPack(drug_id=drug.id, description="100 mg vial", pack_mg=100, list_price=1000, price_source="test"))
+    regimen = Regimen(name="Testumab single dose", tumour_site="Lung", cycle_length_days=7, attendance_days="1",
+                      max_cycles=1, clinic_type="nurse-led review", clinic_minutes=20, clinic_every_n_cycles=1,
+                      verification_minutes_per_cycle=10)
+    db.add(regimen)
+    db.flush()
+    db.add(RegimenComponent(regimen_id=regimen.id, drug_id=drug.id, dose=100, days="1",
+                            chair_minutes_first_cycle=60, chair_minutes_later_cycles=60,
+                            aseptic_items=1, aseptic_minutes_per_item=51))
+    appraisal = Appraisal(
+        title="Testumab for testing", ta_number="TA9999", medicine="Testumab", tumour_site="Lung",
+        status="published", recommendation="recommended", marketing_authorisation_date=START,
+        draft_guidance_date=START, publication_date=START + timedelta(days=14),
+        national_eligible_per_year=5218, source="hand-worked test case",
+    )
+    db.add(appraisal)
+    db.flush()
+    for year in range(1, 6):
+        db.add(UptakeYear(appraisal_id=appraisal.id, year=year, percent=100))
+    db.add(AppraisalRegimen(appraisal_id=appraisal.id, regimen_id=regimen.id, role="brings in", share_pct=100))
+    db.add(TrustAppraisalOverride(trust_id=trust.id, appraisal_id=appraisal.id, patients_per_year=521.8))
+    db.commit()
+    return {"icb": icb, "trust": trust, "appraisal": appraisal, "regimen": regimen}
+
+
+@pytest.fixture
+def tiny(app, db):
+    app.config["TODAY"] = TODAY
+    data = build_tiny_alliance(db)
+    data["lead"] = make_user(db, Role.lead, confidential=True)
+    return data
+
+
+def _run_out_row(html: str, resource: str) -> list[str]:
+    row = BeautifulSoup(html, "html.parser").select_one(f'#run-out tr[data-resource="{resource}"]')
+    return [cell.get_text(" ", strip=True) for cell in row.find_all(["th", "td"])]
+
+
+def test_first_week_chairs_run_out_matches_the_hand_worked_case(client, tiny):
+    sign_in(client, tiny["lead"])
+    response = client.get("/trusts/TST/impact")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    cells = _run_out_row(html, "chair_hours")
+    # capacity 5 × 10 × 1 × 1.0 = 50; baseline today 40; pipeline 10 a week at steady state
+    assert cells[1:4] == ["50.0", "40.0", "10.0"]
+    # Without the pipeline: 40 × 1.07^(w / 52.18) > 50 when w > 52.18 × ln 1.25 / ln 1.07 = 172.09, so week 173.
+    assert cells[4] == f"Week of {(TODAY + timedelta(weeks=173)).day} {(TODAY + timedelta(weeks=173)):%B %Y}"
+    # With it: in week 10, 40 × 1.07^(10 / 52.18) = 40.52, plus 10 = 50.52 > 50 (before week 10, at most 40.52).
+    assert cells[5] == "Week of 10 August 2026"
+
+
+def test_clinics_and_aseptic_outlook_match_the_hand_worked_case(client, tiny):
+    sign_in(client, tiny["lead"])
+    html = client.get("/trusts/TST/impact").get_data(as_text=True)
+    clinic = _run_out_row(html, "clinic_appointments")
+    # Without: 95 × 1.07^(w / 52.18) > 100 when w > 52.18 × ln(100/95) / ln 1.07 = 39.56, so week 40.
+    assert clinic[4] == f"Week of {(TODAY + timedelta(weeks=40)).day} {(TODAY + timedelta(weeks=40)):%B %Y}"
+    assert clinic[5] == "Week of 10 August 2026"  # 95 × 1.013 + 10 > 100 from week 10
+    aseptic = _run_out_row(html, "aseptic_hours")
+    # 10 items × 51 minutes = 8.5 hours a week; 5 × 1.07^5 + 8.5 = 15.5 < 20 throughout.
+    assert aseptic[3] == "8.5"
+    assert aseptic[4:] == ["Not within five years", "Not within five years"]
+
+
+def test_trust_view_names_the_biggest_contributor_and_shows_charts_with_tables(client, tiny):
+    sign_in(client, tiny["lead"])
+    html = client.get("/trusts/TST/impact").get_data(as_text=True)
+    soup = BeautifulSoup(html, "html.parser")
+    first = soup.select_one("#contributors tbody tr")
+    cells = [c.get_text(" ", strip=True) for c in first.find_all("td")]
+    assert cells[0].startswith("Testumab for testing")
+    assert cells[1] == "10.0" and cells[2] == "100%"
+    # 10 patients a week × 52.18 weeks × (£1,000 drug + £174 SB12Z delivery + £0 clinic) = £612,593.20 a year
+    assert cells[5] == "£612,593"
+    charts = soup.select("figure.app-chart svg")
+    assert len(charts) == 4  # chairs, aseptic, clinics, contributors
+    for svg in charts:
+        assert svg.get("role") == "img"
+        assert svg.find("title").get_text() and svg.find("desc").get_text()
+    assert len(soup.select("details table")) == 4
+    assert "Runs out with the pipeline: 10 August 2026" in html
+
+
+def test_unknown_trust_is_not_found(client, tiny):
+    sign_in(client, tiny["lead"])
+    assert client.get("/trusts/NOPE/impact").status_code == 404
+
+
+def test_trust_view_needs_sign_in(client, tiny):
+    response = client.get("/trusts/TST/impact")
+    assert response.status_code == 302 and "/sign-in" in response.headers["Location"]
+
+
+def test_seeded_trust_view_lists_every_pipeline_appraisal_for_readiness(client, users, app):
+    app.config["TODAY"] = date(2026, 6, 1)
+    sign_in(client, users["viewer"])
+    html = client.get("/trusts/RHM/impact").get_data(as_text=True)
+    soup = BeautifulSoup(html, "html.parser")
+    assert len(soup.select("#readiness ~ div table tbody tr")) == 8  # the eight example appraisals
+    assert "Change" not in soup.select_one("#readiness ~ div table").get_text()  # a viewer may not set readiness
