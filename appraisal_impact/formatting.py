@@ -79,6 +79,17 @@ def days_left(deadline: date | None, today: date) -> str:
     return f"in {delta} {unit}" if delta > 0 else f"overdue by {-delta} {unit}"
 
 
+def start_wording(start: date | None, today: date) -> str:
+    """'starts in 23 days', 'starts today', 'started 5 days ago' (a start is never 'overdue')."""
+    if start is None:
+        return "not yet known"
+    delta = (start - today).days
+    if delta == 0:
+        return "starts today"
+    unit = "day" if abs(delta) == 1 else "days"
+    return f"starts in {delta} {unit}" if delta > 0 else f"started {-delta} {unit} ago"
+
+
 def error_link(error: tuple[str, str]) -> dict:
     field_id, message = error
     return {"text": message, "href": f"#{field_id}"}
@@ -98,6 +109,7 @@ FILTERS = {
 def init_app(app) -> None:
     app.jinja_env.filters.update(FILTERS)
     app.jinja_env.globals["days_left"] = days_left
+    app.jinja_env.globals["start_wording"] = start_wording
 
 
 def as_date(value: date | str | None) -> date | None:
