@@ -38,6 +38,8 @@ from .queries import appraisals as appraisal_queries
 
 APPRAISAL_SCHEMA = "appraisal-summary/1"
 ICB_SCHEMA = "icb-summary/1"
+PIPELINE_SCHEMA = "pipeline-summary/1"
+TRUST_CAPACITY_SCHEMA = "trust-capacity/1"
 PRICE_BASIS = (
     "Costs use NHS list prices, excluding VAT. Confidential discounts (patient access schemes) are never "
     "included in a summary, so the real cost to the NHS is usually lower."
@@ -570,16 +572,9 @@ _RESOURCES = (
 )
 
 
-def build_icb_summary(session: Session, icb: Icb, *, today: date | None = None) -> IcbSummary:
-    """Every pipeline appraisal's net impact on `icb`'s trusts, at list prices, as at `today`."""
-    today = today or date.today()
-    loaded, result = _list_price_run(session, today)
-    trusts = queries.list_trusts(session=session, icb_id=icb.id)
-    codes = [t.ods_code for t in trusts]
-    appraisals = [a for a in queries.list_appraisals(session=session)]
-    now_week = _week_index(result, today)
-    window = slice(now_week, now_week + 52)
-
+def _appraisal_lines(appraisals: list[Appraisal], result: core.ImpactResult, codes: list[str],
+                     today: date) -> list[IcbAppraisalLine]:
+    """Each appraisal with a funding requirement, summed over the trusts `codes`, soonest deadline first."""
     lines: list[IcbAppraisalLine] = []
     for appraisal in appraisals:
         deadlines = deadlines_for(appraisal)
@@ -604,6 +599,20 @@ def build_icb_summary(session: Session, icb: Icb, *, today: date | None = None) 
             cost_total_year1=_figure(total["total_cost_year1"], 0),
         ))
     lines.sort(key=lambda line: (line.funding_deadline.date or date.max, line.title.lower()))
+    return lines
+
+
+def build_icb_summary(session: Session, icb: Icb, *, today: date | None = None) -> IcbSummary:
+    """Every pipeline appraisal's net impact on `icb`'s trusts, at list prices, as at `today`."""
+    today = today or date.today()
+    loaded, result = _list_price_run(session, today)
+    trusts = queries.list_trusts(session=session, icb_id=icb.id)
+    codes = [t.ods_code for t in trusts]
+    appraisals = [a for a in queries.list_appraisals(session=session)]
+    now_week = _week_index(result, today)
+    window = slice(now_week, now_week + 52)
+
+    lines = _appraisal_lines(appraisals, result, codes, today)
 
     pipeline_rows: list[TrustPipelineLine] = []
     steady_by_trust = result.trust_summary()
@@ -751,3 +760,122 @@ def _capacity_lines(session: Session, trusts: list[Trust], result: core.ImpactRe
                 source=source + f"; demand grows {growth_pct:g}% a year (Royal College of Radiologists, 2023)",
                 is_estimate=estimate,
             )
+
+
+# --- pipeline and trust capacity (for the API) ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PipelineSummary:
+    """Every appraisal with a funding requirement, summed over all the alliance's trusts, soonest deadline
+    first (units as in IcbAppraisalLine); `not_funded` counts the others (not recommended, terminated)."""
+
+    schema: str
+    kind: str
+    figures_as_at: date
+    generated_at: datetime
+    price_basis: str
+    appraisals: tuple[IcbAppraisalLine, ...]
+    not_funded: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return _plain(self)
+
+
+def build_pipeline_summary(session: Session, *, today: date | None = None) -> PipelineSummary:
+    """The pipeline across the whole alliance, at list prices, as at `today`."""
+    today = today or date.today()
+    _loaded, result = _list_price_run(session, today)
+    appraisals = queries.list_appraisals(session=session)
+    codes = [t.ods_code for t in queries.list_trusts(session=session)]
+    lines = _appraisal_lines(appraisals, result, codes, today)
+    return PipelineSummary(PIPELINE_SCHEMA, "pipeline", today, utcnow(), PRICE_BASIS, tuple(lines),
+                           len(appraisals) - len(lines))
+
+
+@dataclass(frozen=True)
+class TrustFacts:
+    """A trust's capacity figures as entered (None: not entered), with where they came from.
+
+    chairs [chairs]; chair_hours_per_day [hours/day]; days_per_week [days/week]; target_utilisation
+    [fraction 0-1]; chair_hours_capacity_per_week [chair-hours/week] = their product;
+    aseptic_hours_per_week [staff hours/week]; clinic_slots_per_week [appointments/week]; baseline_* [the
+    same units]: demand today, before the pipeline.
+    """
+
+    ods_code: str
+    name: str
+    icb_code: str
+    chairs: int | None
+    chair_hours_per_day: float | None
+    days_per_week: float | None
+    target_utilisation: float | None
+    chair_hours_capacity_per_week: float | None
+    baseline_chair_hours_per_week: float | None
+    aseptic_hours_per_week: float | None
+    baseline_aseptic_hours_per_week: float | None
+    clinic_slots_per_week: float | None
+    baseline_clinic_appointments_per_week: float | None
+    source: str
+    is_estimate: bool
+
+
+@dataclass(frozen=True)
+class TrustCapacitySummary:
+    """One trust's capacity, the pipeline's demand on it and the headroom left."""
+
+    schema: str
+    kind: str
+    figures_as_at: date
+    generated_at: datetime
+    price_basis: str
+    trust: TrustFacts
+    pipeline: TrustPipelineLine
+    capacity: tuple[CapacityLine, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return _plain(self)
+
+
+def build_trust_capacity(session: Session, trust: Trust, *, today: date | None = None) -> TrustCapacitySummary:
+    """A trust's capacity and headroom with the whole pipeline, at list prices, as at `today`."""
+    today = today or date.today()
+    _loaded, result = _list_price_run(session, today)
+    icb = session.get(Icb, trust.icb_id)
+    source, estimate = _trust_figures_source(session, trust)
+    steady = result.trust_summary().loc[trust.ods_code]
+    start = _week_index(result, today)
+    next_year = result.trust_weekly(trust.ods_code).iloc[start:start + 52]
+    chair_capacity = (
+        trust.chairs * trust.chair_hours_per_day * trust.days_per_week * trust.target_utilisation
+        if None not in (trust.chairs, trust.chair_hours_per_day, trust.days_per_week, trust.target_utilisation) else None
+    )
+    return TrustCapacitySummary(
+        schema=TRUST_CAPACITY_SCHEMA,
+        kind="trust-capacity",
+        figures_as_at=today,
+        generated_at=utcnow(),
+        price_basis=PRICE_BASIS,
+        trust=TrustFacts(
+            ods_code=trust.ods_code, name=trust.name, icb_code=icb.ods_code if icb else "",
+            chairs=trust.chairs, chair_hours_per_day=trust.chair_hours_per_day, days_per_week=trust.days_per_week,
+            target_utilisation=trust.target_utilisation, chair_hours_capacity_per_week=_figure(chair_capacity, 1),
+            baseline_chair_hours_per_week=trust.baseline_chair_hours_per_week,
+            aseptic_hours_per_week=trust.aseptic_hours_per_week,
+            baseline_aseptic_hours_per_week=trust.baseline_aseptic_hours_per_week,
+            clinic_slots_per_week=trust.clinic_slots_per_week,
+            baseline_clinic_appointments_per_week=trust.baseline_clinic_appointments_per_week,
+            source=source, is_estimate=estimate,
+        ),
+        pipeline=TrustPipelineLine(
+            ods_code=trust.ods_code,
+            name=trust.name,
+            patients_on_treatment=_figure(steady["patients_on_treatment_steady_state"], 1),
+            chair_hours_per_week=_figure(steady["chair_hours_per_week_steady_state"], 1),
+            chairs_needed=_figure(steady["chairs_needed_steady_state"], 2),
+            aseptic_hours_per_week=_figure(steady["aseptic_hours_per_week_steady_state"], 1),
+            clinic_appointments_per_week=_figure(steady["clinic_appointments_per_week_steady_state"], 1),
+            cost_next_12_months=_figure(sum(next_year[c].sum() for c in core.COST_MEASURES), 0),
+        ),
+        capacity=tuple(_capacity_lines(session, [trust], result, today)),
+    )

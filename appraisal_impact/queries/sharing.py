@@ -107,3 +107,7 @@ def regimen_drug_names(*, session: Session, regimen_id: int) -> list[str]:
 
 def hrg_costs(*, session: Session) -> list[HrgCost]:
     return list(session.exec(select(HrgCost).order_by(HrgCost.code)))
+
+
+def get_icb_by_ods(*, session: Session, ods_code: str) -> Icb | None:
+    return session.exec(select(Icb).where(Icb.ods_code == ods_code.upper())).first()

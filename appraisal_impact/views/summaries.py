@@ -16,6 +16,7 @@ from .. import queries
 from ..db import get_session
 from ..exports import summary_files
 from ..models import Appraisal
+from ..queries import sharing as sharing_queries
 from ..summaries import build_appraisal_summary, build_icb_summary
 from ..web import get_or_404
 
@@ -66,7 +67,7 @@ def _share_url(kind: str, target_id: int) -> str | None:
 
 
 def _icb_or_404(ods_code: str):
-    icb = next((i for i in queries.list_icbs(session=get_session()) if i.ods_code == ods_code.upper()), None)
+    icb = sharing_queries.get_icb_by_ods(session=get_session(), ods_code=ods_code)
     if icb is None:
         abort(404)
     return icb
