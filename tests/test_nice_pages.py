@@ -1,0 +1,315 @@
+"""The NICE updates pages: add by reference (preview, confirm), refresh buttons, discovered list, roles, CSRF.
+
+The app's NICE client is a real NiceClient pointed at a local fake NICE serving the shared fixtures
+(see tests/test_nice_sync.py for the fixture values used here).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta
+
+import pytest
+from sqlmodel import Session, select
+
+from appraisal_impact.models import Appraisal, AuditEntry, DateChange, NiceCandidate, Role
+from appraisal_impact.nice import NiceClient
+from tests.conftest import make_user, sign_in
+from tests.nice.nice_support import FakeNice, FakeTime, Reply
+from tests.test_nice_sync import (
+    BARRETTS,
+    FIRST_READ,
+    LIST_PATH,
+    SECOND_READ,
+    TA10914_PATH,
+    TA10914_TITLE,
+    Clock,
+    document_like_fixture,
+    feed,
+    list_page,
+    project_page,
+    with_expected_publication,
+)
+
+
+@pytest.fixture
+def fake_nice():
+    server = FakeNice().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def read_clock():
+    return Clock(FIRST_READ)
+
+
+def point_at(app, fake_nice, read_clock):
+    time = FakeTime()
+    app.extensions["nice_client_factory"] = lambda config: NiceClient(
+        contact=config["NICE_CONTACT"], base_url=fake_nice.url, read_timeout=0.3, clock=time.clock,
+        sleep=time.sleep, now=read_clock)
+
+
+@pytest.fixture
+def nice_app(app, fake_nice, read_clock):
+    point_at(app, fake_nice, read_clock)
+    fake_nice.add(TA10914_PATH, Reply(200, project_page(feed("indev-feed_project_gid-ta10914.json"))))
+    return app
+
+
+@pytest.fixture
+def alliance_client(nice_app, users):
+    client = nice_app.test_client()
+    sign_in(client, users["alliance"])
+    return client
+
+
+def text_of(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def fingerprint_in(html: str) -> str:
+    return re.search(r'name="fingerprint" value="([0-9a-f]+)"', html)[1]
+
+
+def add_ta10914(client) -> int:
+    preview = client.get("/nice/add", query_string={"reference": "GID-TA10914"})
+    response = client.post("/nice/add", data={"reference": "GID-TA10914", "fingerprint": fingerprint_in(text_of(preview))})
+    assert response.status_code == 302
+    return int(re.search(r"/appraisals/(\d+)$", response.headers["Location"])[1])
+
+
+# --- roles ---------------------------------------------------------------------------------------
+
+POSTS = ["/nice/refresh", "/nice/discover", "/nice/add", "/nice/appraisals/1/refresh",
+         "/nice/candidates/1/accept", "/nice/candidates/1/dismiss", "/nice/candidates/1/restore"]
+
+
+@pytest.mark.parametrize("role", ["viewer", "pharmacist"])
+def test_viewers_and_pharmacists_are_refused(nice_app, seeded, fake_nice, role):
+    # Users of our own: the `users` pharmacist's mixed-case e-mail does not sign in (sign-in lower-cases).
+    user = make_user(seeded, Role(role), email=f"{role}@example.nhs.uk", trust_ods="RHM" if role == "pharmacist" else None)
+    client = nice_app.test_client()
+    sign_in(client, user)
+    assert client.get("/nice").status_code == 403
+    assert client.get("/nice/add", query_string={"reference": "GID-TA10914"}).status_code == 403
+    for path in POSTS:
+        assert client.post(path, data={"reference": "GID-TA10914"}).status_code == 403, path
+    assert fake_nice.paths() == []  # NICE was never read for them
+    assert "NICE updates" not in text_of(client.get("/pipeline"))
+
+
+@pytest.mark.parametrize("role", ["alliance", "lead", "admin"])
+def test_alliance_leads_and_admins_see_the_page_and_the_nav_link(nice_app, users, role):
+    client = nice_app.test_client()
+    sign_in(client, users[role])
+    page = text_of(client.get("/nice"))
+    assert "<h1>NICE updates</h1>" in page
+    assert 'href="/nice"' in text_of(client.get("/pipeline"))
+
+
+def test_signed_out_is_sent_to_sign_in(nice_app):
+    response = nice_app.test_client().get("/nice")
+    assert response.status_code == 302 and "/sign-in" in response.headers["Location"]
+
+
+# --- add by reference ----------------------------------------------------------------------------
+
+
+def test_preview_shows_every_field_with_its_source_and_saves_nothing(alliance_client, seeded, fake_nice):
+    count = len(seeded.exec(select(Appraisal)).all())
+    response = alliance_client.get("/nice/add",
+                                   query_string={"reference": "https://www.nice.org.uk/guidance/indevelopment/gid-ta10914"})
+    page = text_of(response)
+    assert response.status_code == 200
+    for shown in (TA10914_TITLE, "GID-TA10914", "ID4014", "single technology appraisal (NICE: STA)",
+                  "in development (NICE: In progress)", "21 February 2023", "23 August 2023",
+                  "12 January 2023, 7 June 2023", "Confirm and add", "NICE website, read 1 May 2025"):
+        assert shown in page, shown
+    assert f"Source: <a href=\"{fake_nice.url}{TA10914_PATH}\"" in page
+    assert "1 May 2025 at 09:30 UTC" in page
+    assert len(seeded.exec(select(Appraisal)).all()) == count
+
+
+def test_confirm_and_add_creates_the_appraisal(alliance_client, seeded, users):
+    appraisal_id = add_ta10914(alliance_client)
+    seeded.expire_all()
+    row = seeded.get(Appraisal, appraisal_id)
+    assert (row.title, row.gid, row.id_number, row.status, row.expected_publication_date, row.draft_guidance_date) == (
+        TA10914_TITLE, "GID-TA10914", "ID4014", "in development", date(2023, 8, 23), date(2023, 2, 21))
+    created = seeded.exec(select(AuditEntry).where(AuditEntry.entity == "appraisal",
+                                                   AuditEntry.entity_id == appraisal_id)).all()
+    assert [(e.action, e.user_id) for e in created] == [("create", users["alliance"].id)]
+    page = text_of(alliance_client.get(f"/appraisals/{appraisal_id}"))
+    assert "Added GID-TA10914" in page  # the flash after the redirect
+    assert "NICE website, last read 1 May 2025 at 09:30 UTC" in page
+    assert "Refresh from NICE" in page
+    assert "Source: NICE website, read 1 May 2025" in page  # beside the dates
+
+
+def test_confirming_what_nice_no_longer_shows_saves_nothing(alliance_client, seeded, fake_nice):
+    preview = alliance_client.get("/nice/add", query_string={"reference": "GID-TA10914"})
+    moved = with_expected_publication(feed("indev-feed_project_gid-ta10914.json"), "20 December 2023")
+    fake_nice.add(TA10914_PATH, Reply(200, project_page(moved)))
+    response = alliance_client.post("/nice/add", data={"reference": "GID-TA10914",
+                                                       "fingerprint": fingerprint_in(text_of(preview))})
+    assert response.status_code == 409
+    assert "NICE has changed since you checked" in text_of(response)
+    assert "20 December 2023" in text_of(response)
+    assert seeded.exec(select(Appraisal).where(Appraisal.gid == "GID-TA10914")).first() is None
+
+
+def test_adding_twice_goes_to_the_tracked_appraisal(alliance_client, seeded):
+    preview = text_of(alliance_client.get("/nice/add", query_string={"reference": "GID-TA10914"}))
+    form = {"reference": "GID-TA10914", "fingerprint": fingerprint_in(preview)}
+    first = alliance_client.post("/nice/add", data=form).headers["Location"]
+    again = alliance_client.get("/nice/add", query_string={"reference": "GID-TA10914"})
+    assert "Already tracked" in text_of(again) and "Confirm and add" not in text_of(again)
+    response = alliance_client.post("/nice/add", data=form)  # the same form sent twice
+    assert response.headers["Location"] == first
+    assert "is already tracked: nothing was added" in text_of(alliance_client.get(first))
+    assert len(seeded.exec(select(Appraisal).where(Appraisal.gid == "GID-TA10914")).all()) == 1
+
+
+@pytest.mark.parametrize("pasted", ["pembrolizumab", "", "https://example.com/guidance/ta1037", "GID-"])
+def test_bad_reference_shows_the_nhs_error_pattern(alliance_client, fake_nice, pasted):
+    response = alliance_client.get("/nice/add", query_string={"reference": pasted})
+    page = text_of(response)
+    assert response.status_code == 400
+    assert "<title>Error: NICE updates" in page
+    assert "There is a problem" in page
+    message = ("Enter a NICE web address, GID (like GID-TA10914), ID number (like ID4014) or TA number "
+               "(like TA1037)")
+    assert page.count(message) == 2  # in the summary and beside the field
+    assert 'href="#reference"' in page
+    assert f'value="{pasted}"' in page  # input kept
+    assert fake_nice.paths() == []
+
+
+def test_nice_failure_on_preview_says_why(alliance_client, fake_nice):
+    fake_nice.add(TA10914_PATH, Reply(404, "<h1>Page not found</h1>"))
+    response = alliance_client.get("/nice/add", query_string={"reference": "GID-TA10914"})
+    assert response.status_code == 502
+    assert "Could not read GID-TA10914 from NICE: NICE says page not found (404)" in text_of(response)
+
+
+# --- refresh -------------------------------------------------------------------------------------
+
+
+def test_refresh_button_moves_the_date_into_history_and_what_changed(alliance_client, seeded, fake_nice,
+                                                                      read_clock, users):
+    appraisal_id = add_ta10914(alliance_client)
+    moved = with_expected_publication(feed("indev-feed_project_gid-ta10914.json"), "20 December 2023")
+    fake_nice.add(TA10914_PATH, Reply(200, project_page(moved)))
+    read_clock.moment = SECOND_READ
+
+    response = alliance_client.post(f"/nice/appraisals/{appraisal_id}/refresh")
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/appraisals/{appraisal_id}")
+    page = text_of(alliance_client.get(f"/appraisals/{appraisal_id}"))
+    assert "expected publication changed from 23 August 2023 to 20 December 2023" in page
+    assert "NICE website, last read 2 June 2025 at 06:00 UTC" in page
+    # Deadline: 3 calendar months from 20 December 2023.
+    assert "20 March 2024" in page
+    moves = seeded.exec(select(DateChange).where(DateChange.appraisal_id == appraisal_id)).all()
+    assert [(m.old_value, m.new_value, m.origin, m.changed_by_id) for m in moves] == [
+        ("2023-08-23", "2023-12-20", "NICE refresh", users["alliance"].id)]
+    # The lead's "what changed" shows the move.
+    lead = alliance_client.application.test_client()
+    sign_in(lead, users["lead"])
+    since = (date.today() - timedelta(days=1)).isoformat()
+    changes = text_of(lead.get("/dashboard/changes", query_string={"since": since}))
+    assert "23 August 2023" in changes and "20 December 2023" in changes
+
+
+@pytest.mark.parametrize("reply, reason", [
+    (Reply(500, "oops"), "NICE returned server error 500 three times"),
+    (Reply(200, "<h1>We're making improvements</h1>"),
+     "the page did not look like a NICE appraisal page: no project information found"),
+    (Reply(hang=True), "NICE did not answer within 0.3 seconds"),
+])
+def test_failed_refresh_button_keeps_data_and_says_why(alliance_client, seeded, fake_nice, read_clock,
+                                                        reply, reason):
+    appraisal_id = add_ta10914(alliance_client)
+    fake_nice.add(TA10914_PATH, reply)
+    read_clock.moment = SECOND_READ
+    alliance_client.post(f"/nice/appraisals/{appraisal_id}/refresh")
+    page = text_of(alliance_client.get(f"/appraisals/{appraisal_id}"))
+    message = f"Could not refresh GID-TA10914 ({TA10914_TITLE}) from NICE: {reason}"
+    assert message in page.replace("&#39;", "'")
+    assert "Last read failed" in page
+    assert "NICE website, last read 1 May 2025 at 09:30 UTC" in page  # the last successful read
+    seeded.expire_all()
+    row = seeded.get(Appraisal, appraisal_id)
+    assert (row.expected_publication_date, row.nice_last_read_at) == (date(2023, 8, 23), datetime(2025, 5, 1, 9, 30))
+
+
+def test_refresh_all_button_reports_each_appraisal(alliance_client, seeded, fake_nice, read_clock):
+    add_ta10914(alliance_client)
+    moved = with_expected_publication(feed("indev-feed_project_gid-ta10914.json"), "20 December 2023")
+    fake_nice.add(TA10914_PATH, Reply(200, project_page(moved)))
+    response = alliance_client.post("/nice/refresh")
+    assert response.status_code == 302
+    page = text_of(alliance_client.get("/nice"))
+    # The seeded example appraisals are left alone: only GID-TA10914 is read.
+    assert "Refreshed 1 appraisal from NICE: 1 changed, 0 unchanged, 0 failed." in page
+    assert "expected publication changed from 23 August 2023 to 20 December 2023" in page
+    assert [p for p in fake_nice.paths() if "/guidance/ta" in p] == []
+
+
+def test_refresh_buttons_need_the_csrf_token(csrf_app, fake_nice, read_clock):
+    point_at(csrf_app, fake_nice, read_clock)
+    with Session(csrf_app.extensions["appraisal_impact.engine"], expire_on_commit=False) as session:
+        user = make_user(session, Role.alliance)
+        appraisal = Appraisal(title="Tracked", gid="GID-TA10914")
+        session.add(appraisal)
+        session.commit()
+    client = csrf_app.test_client()
+    page = text_of(client.get("/sign-in"))
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)[1]
+    client.post("/sign-in", data={"email": user.email, "password": "correct horse battery staple",
+                                  "csrf_token": token})
+    assert client.post("/nice/refresh").status_code == 400
+    assert client.post(f"/nice/appraisals/{appraisal.id}/refresh").status_code == 400
+    assert fake_nice.paths() == []
+
+
+# --- discovered list -----------------------------------------------------------------------------
+
+
+def test_discover_accept_and_dismiss(alliance_client, seeded, fake_nice):
+    daratumumab = document_like_fixture(TA10914_TITLE + " [ID4014]", "GID-TA10914", "2023-08-23T00:00:00")
+    fake_nice.add(LIST_PATH, Reply(200, list_page([daratumumab])))
+    assert alliance_client.post("/nice/discover").status_code == 302
+    page = text_of(alliance_client.get("/nice"))
+    assert "Found 2 new cancer appraisals on NICE&#39;s in-development list." in page
+    assert BARRETTS.replace("'", "&#39;") in page and TA10914_TITLE in page
+    assert "23 August 2023" in page  # its expected publication, from the list
+
+    barretts = seeded.exec(select(NiceCandidate).where(NiceCandidate.gid == "GID-NG10165")).one()
+    assert alliance_client.post(f"/nice/candidates/{barretts.id}/dismiss").status_code == 302
+    offered = seeded.exec(select(NiceCandidate).where(NiceCandidate.gid == "GID-TA10914")).one()
+    response = alliance_client.post(f"/nice/candidates/{offered.id}/accept")
+    assert response.status_code == 302 and "/appraisals/" in response.headers["Location"]
+
+    # Discover again: the dismissed one stays dismissed, the accepted one is tracked.
+    alliance_client.post("/nice/discover")
+    seeded.expire_all()
+    decisions = {c.gid: c.decision for c in seeded.exec(select(NiceCandidate)).all()}
+    assert decisions == {"GID-NG10165": "dismissed", "GID-TA10914": "accepted"}
+    page = text_of(alliance_client.get("/nice"))
+    assert "No new cancer appraisals are waiting for a decision." in page
+    assert "Dismissed (1)" in page
+    assert seeded.exec(select(Appraisal).where(Appraisal.gid == "GID-TA10914")).one().title == TA10914_TITLE
+
+
+def test_accept_that_cannot_read_nice_keeps_the_candidate(alliance_client, seeded, fake_nice):
+    fake_nice.add(LIST_PATH, Reply(200, list_page()))
+    alliance_client.post("/nice/discover")
+    barretts = seeded.exec(select(NiceCandidate).where(NiceCandidate.gid == "GID-NG10165")).one()
+    # The fake serves no page for GID-NG10165: NICE says not found.
+    alliance_client.post(f"/nice/candidates/{barretts.id}/accept")
+    page = text_of(alliance_client.get("/nice"))
+    assert "Could not read GID-NG10165 from NICE: NICE says page not found (404)" in page
+    seeded.expire_all()
+    assert seeded.get(NiceCandidate, barretts.id).decision == "new"
