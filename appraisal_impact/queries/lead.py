@@ -53,6 +53,18 @@ def readiness_map(
     return {(row.trust_id, row.appraisal_id): row for row in session.exec(query)}
 
 
+def readiness_statuses(
+    *, session: Session, trust_ids: list[int] | None = None, appraisal_ids: list[int] | None = None
+) -> dict[tuple[int, int], str]:
+    """Readiness status by (trust id, appraisal id), without loading whole rows (the dashboard's flags)."""
+    query = select(Readiness.trust_id, Readiness.appraisal_id, Readiness.status)
+    if trust_ids is not None:
+        query = query.where(col(Readiness.trust_id).in_(trust_ids))
+    if appraisal_ids is not None:
+        query = query.where(col(Readiness.appraisal_id).in_(appraisal_ids))
+    return {(trust_id, appraisal_id): status for trust_id, appraisal_id, status in session.exec(query)}
+
+
 def get_readiness(*, session: Session, trust_id: int, appraisal_id: int) -> Readiness | None:
     query = select(Readiness).where(Readiness.trust_id == trust_id, Readiness.appraisal_id == appraisal_id)
     return session.exec(query).first()

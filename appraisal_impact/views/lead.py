@@ -188,7 +188,7 @@ def dashboard_rows(session, *, appraisals: list[Appraisal], trusts: list[Trust],
         measure: result.steady_state(measure)[codes].sum(axis=1)
         for measure in ("new_starts", "chair_hours", *core.COST_MEASURES)
     }
-    readiness = lead_queries.readiness_map(
+    statuses = lead_queries.readiness_statuses(
         session=session, trust_ids=[t.id for t in trusts], appraisal_ids=[a.id for a in appraisals]
     )
     rows = []
@@ -210,11 +210,7 @@ def dashboard_rows(session, *, appraisals: list[Appraisal], trusts: list[Trust],
         )
         if _needs_flag(deadlines, today, days):
             row.in_window = True
-            row.not_ready = [
-                t for t in trusts
-                if (readiness.get((t.id, appraisal.id)) is None
-                    or readiness[(t.id, appraisal.id)].status not in READY_STATUSES)
-            ]
+            row.not_ready = [t for t in trusts if statuses.get((t.id, appraisal.id), "not started") not in READY_STATUSES]
             row.flagged = bool(row.not_ready)
         rows.append(row)
     return rows
