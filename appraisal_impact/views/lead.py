@@ -473,7 +473,7 @@ def _resource_chart(trust: Trust, measure: str, label: str, unit: str, outlook, 
         else:
             descriptions.append(f"demand stays within capacity {text} for five years")
     description = (
-        f"Mean {unit} in each financial quarter over five years at {trust.name}: capacity, baseline demand "
+        f"Mean {unit} in each financial quarter from this week to the end of the five-year horizon at {trust.name}: capacity, baseline demand "
         f"growing each year, and baseline plus the pipeline. " + _sentence("; ".join(descriptions)) + "."
     )
     return charts.line_chart(

@@ -1,0 +1,77 @@
+"""A SACT lead's journey in a real browser: filter the dashboard to one ICB, open a trust, see the week
+its chairs run out, mark the trust ready for an appraisal. axe finds nothing on any page."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import assert_accessible
+
+pytestmark = pytest.mark.browser
+
+
+def test_lead_filters_to_an_icb_opens_a_trust_and_marks_it_ready(page, live_server, sign_in_as):
+    sign_in_as(page, "lead")
+    page.get_by_role("link", name="Dashboard").first.click()
+    expect(page.get_by_role("heading", name="Pipeline dashboard")).to_be_visible()
+    assert page.locator("#dashboard-table tbody tr[data-appraisal]").count() == 8
+    assert_accessible(page, "dashboard")
+
+    # htmx swaps the table in place and keeps the filter in the address bar
+    page.select_option("#icb", label="NHS Dorset Integrated Care Board")
+    page.wait_for_url(re.compile(r"icb=QVV"))
+    expect(page.locator("#dashboard-table")).to_contain_text("the trusts of NHS Dorset Integrated Care Board")
+    trust_links = page.locator("#dashboard-table > p.app-source a").all_inner_texts()
+    assert [re.sub(r"\s+.*", "", t) for t in trust_links] == ["RBD", "R0D"]  # Dorset's two trusts, by name
+    assert_accessible(page, "dashboard filtered to Dorset")
+
+    # open University Hospitals Dorset
+    page.locator("#dashboard-table > p.app-source a", has_text="R0D").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Impact of the pipeline on University Hospitals Dorset NHS Foundation Trust")
+    chairs = page.locator('#run-out tr[data-resource="chair_hours"]')
+    expect(chairs.locator("td.app-run-out")).to_have_text(re.compile(r"^Week of \d{1,2} [A-Z][a-z]+ \d{4}$"))
+    # the chart says the same in words, and its figures are one click away
+    expect(page.locator("#chart-chair-hours-figure figcaption")).to_contain_text(re.compile("demand first exceeds capacity with the pipeline in the week of", re.I))
+    page.get_by_text("Show the figures as a table").first.click()
+    expect(page.locator("details table").first).to_be_visible()
+    assert_accessible(page, "trust impact")
+
+    # mark the trust ready for the first appraisal listed
+    first_row = page.locator("#readiness ~ div table tbody tr").first
+    title = first_row.locator("td").first.inner_text().split("\n")[0]
+    first_row.get_by_role("link", name=re.compile("^Change")).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Readiness for")
+    assert_accessible(page, "readiness form")
+    page.get_by_label("Ready", exact=True).check()
+    page.get_by_label("Note (optional)").fill("Chairs and aseptic slots agreed")
+    page.get_by_role("button", name="Save readiness").click()
+
+    expect(page).to_have_url(re.compile(r"/trusts/R0D/impact#readiness$"))
+    expect(page.get_by_role("status")).to_contain_text("marked as 'ready'")
+    row = page.locator("#readiness ~ div table tbody tr", has_text=title).first
+    expect(row).to_contain_text("Ready")
+    expect(row).to_contain_text("Chairs and aseptic slots agreed")
+    expect(row).to_contain_text("Lead Tester")
+    assert_accessible(page, "trust impact after marking ready")
+
+
+def test_readiness_form_errors_are_accessible(page, live_server, sign_in_as):
+    sign_in_as(page, "lead")
+    page.goto(f"{live_server.url}/trusts/RBD/impact")
+    page.locator("#readiness ~ div table tbody tr").first.get_by_role("link", name=re.compile("^Change")).click()
+    page.get_by_label("Note (optional)").fill("x" * 2001)
+    page.get_by_role("button", name="Save readiness").click()
+    expect(page).to_have_title(re.compile(r"^Error: Readiness"))
+    expect(page.get_by_role("link", name="The note must be 2,000 characters or fewer")).to_be_visible()
+    assert_accessible(page, "readiness errors")
+
+
+def test_appraisal_impact_page_is_accessible(page, live_server, sign_in_as):
+    sign_in_as(page, "viewer")
+    page.goto(f"{live_server.url}/dashboard")
+    page.locator("#dashboard-table tbody tr[data-appraisal] td a").first.click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Impact of")
+    expect(page.locator("#by-trust tbody tr")).to_have_count(6)
+    expect(page.locator("#deadlines")).to_contain_text("Rule:")
+    assert_accessible(page, "appraisal impact")
