@@ -17,6 +17,7 @@ from appraisal_impact.nice import NiceClient
 from tests.conftest import make_user, sign_in
 from tests.nice.nice_support import FakeNice, FakeTime, Reply
 from tests.test_nice_sync import (
+    FIXTURES,
     BARRETTS,
     FIRST_READ,
     LIST_PATH,
@@ -313,3 +314,48 @@ def test_accept_that_cannot_read_nice_keeps_the_candidate(alliance_client, seede
     assert "Could not read GID-NG10165 from NICE: NICE says page not found (404)" in page
     seeded.expire_all()
     assert seeded.get(NiceCandidate, barretts.id).decision == "new"
+
+
+class EditedDuringRead:
+    """A NICE client that, while NICE is being read, lets someone else save the appraisal."""
+
+    def __init__(self, client: NiceClient, engine, appraisal_id: int):
+        self.client, self.engine, self.appraisal_id = client, engine, appraisal_id
+        self.base_url = client.base_url
+
+    def fetch(self, url, *, reference=None):
+        with Session(self.engine) as other_editor:
+            row = other_editor.get(Appraisal, self.appraisal_id)
+            row.medicine = "Daratumumab"
+            other_editor.add(row)
+            other_editor.commit()
+        return self.client.fetch(url, reference=reference)
+
+    def close(self):
+        self.client.close()
+
+
+def test_refresh_during_someone_elses_save_keeps_their_change(alliance_client, nice_app, seeded, fake_nice,
+                                                              read_clock):
+    appraisal_id = add_ta10914(alliance_client)
+    moved = with_expected_publication(feed("indev-feed_project_gid-ta10914.json"), "20 December 2023")
+    fake_nice.add(TA10914_PATH, Reply(200, project_page(moved)))
+    real_factory = nice_app.extensions["nice_client_factory"]
+    engine = nice_app.extensions["appraisal_impact.engine"]
+    nice_app.extensions["nice_client_factory"] = lambda config: EditedDuringRead(real_factory(config), engine,
+                                                                                 appraisal_id)
+    alliance_client.post(f"/nice/appraisals/{appraisal_id}/refresh")
+    page = text_of(alliance_client.get(f"/appraisals/{appraisal_id}"))
+    assert "was changed by someone else while NICE was being read" in page
+    seeded.expire_all()
+    row = seeded.get(Appraisal, appraisal_id)
+    assert (row.medicine, row.expected_publication_date) == ("Daratumumab", date(2023, 8, 23))
+
+
+def test_preview_of_a_guideline_warns_it_is_not_a_technology_appraisal(alliance_client, fake_nice):
+    fake_nice.add("/guidance/indevelopment/gid-ng10237",
+                  Reply(200, (FIXTURES / "snapshot_indev-project-page_gid-ng10237.html").read_text(encoding="utf-8")))
+    page = text_of(alliance_client.get("/nice/add", query_string={"reference": "GID-NG10237"}))
+    assert "Not a technology appraisal" in page
+    assert "Adrenal insufficiency: acute and long-term management" in page
+    assert "No: " in page  # not about cancer, with the reason

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from typing import Iterator
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from sqlalchemy.orm.exc import StaleDataError
 
 from .. import nice_sync
 from ..auth import roles_required
@@ -161,9 +162,16 @@ def refresh_one(appraisal_id: int):
     """Refresh one appraisal from NICE and show what changed, or why it could not."""
     session = get_session()
     appraisal = get_or_404(session, Appraisal, appraisal_id)
-    with nice_client() as client:
-        outcome = nice_sync.refresh_appraisal(session, current_actor(), appraisal, client)
-    session.commit()
+    try:
+        with nice_client() as client:
+            outcome = nice_sync.refresh_appraisal(session, current_actor(), appraisal, client)
+        session.commit()
+    except StaleDataError:
+        # Someone saved this appraisal while NICE was being read: keep their change, ask to try again.
+        session.rollback()
+        flash(f"{nice_sync.label_for(appraisal)} was changed by someone else while NICE was being read. "
+              "Nothing from NICE was saved: refresh again.")
+        return redirect(url_for("appraisals.show", appraisal_id=appraisal_id))
     if not outcome.ok:
         flash(outcome.message)
     elif outcome.changed:
