@@ -163,3 +163,11 @@ def test_seeded_trust_view_lists_every_pipeline_appraisal_for_readiness(client, 
     soup = BeautifulSoup(html, "html.parser")
     assert len(soup.select("#readiness ~ div table tbody tr")) == 8  # the eight example appraisals
     assert "Change" not in soup.select_one("#readiness ~ div table").get_text()  # a viewer may not set readiness
+
+
+def test_trust_and_appraisal_pages_link_to_the_impact_views(client, tiny):
+    sign_in(client, tiny["lead"])
+    trust_page = client.get("/trusts/TST").get_data(as_text=True)
+    assert 'href="/trusts/TST/impact"' in trust_page
+    appraisal_page = client.get(f"/appraisals/{tiny['appraisal'].id}").get_data(as_text=True)
+    assert f'href="/appraisals/{tiny["appraisal"].id}/impact"' in appraisal_page
