@@ -22,6 +22,18 @@ PASSWORD = "correct horse battery staple"
 _TEST_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing_for_seeded_users():
+    """Seeding hashes the example users' passwords with scrypt (about 0.25 s each); tests don't need
+    that strength, so the seed loader gets a quick hash here. The app itself is unchanged."""
+    from appraisal_impact import seeding
+
+    original = seeding.generate_password_hash
+    seeding.generate_password_hash = lambda password: generate_password_hash(password, method="pbkdf2:sha256:1000")
+    yield
+    seeding.generate_password_hash = original
+
+
 @pytest.fixture(scope="session")
 def database_url(worker_id: str) -> str:
     """SQLite in memory, or a PostgreSQL schema of this test worker's own."""
