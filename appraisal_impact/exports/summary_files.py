@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -321,16 +320,15 @@ def _no_fetching(url: str, *args, **kwargs):
     raise ValueError(f"the PDF renderer does not fetch {url!r}")
 
 
-def to_pdf(html: str, stylesheets: Sequence[Path] = ()) -> bytes:
-    """The print template's HTML as a PDF (WeasyPrint), with the print stylesheet(s) and local fonts."""
+def to_pdf(html: str) -> bytes:
+    """The print document's HTML (styles inlined) as a PDF (WeasyPrint), in local fonts, A4."""
     from weasyprint import CSS, HTML
 
-    sheets = [CSS(filename=str(path), url_fetcher=_no_fetching) for path in stylesheets]
-    sheets.append(CSS(string=f"body {{ font-family: {PDF_FONTS}; }}"))
-    return HTML(string=html, url_fetcher=_no_fetching).write_pdf(stylesheets=sheets)
+    fonts = CSS(string=f"body {{ font-family: {PDF_FONTS}; }}")
+    return HTML(string=html, url_fetcher=_no_fetching).write_pdf(stylesheets=[fonts])
 
 
-def pdf_text(pdf_html: str, stylesheets: Sequence[Path] = ()) -> str:
+def pdf_text(pdf_html: str) -> str:
     """All the text WeasyPrint lays out for a PDF (for checks on what a PDF says)."""
     from weasyprint import HTML
 

@@ -29,13 +29,10 @@ FILE_TYPES = {
 }
 
 
-def print_stylesheets() -> list[Path]:
-    return [Path(current_app.static_folder) / "print.css"]
-
-
 def print_html(summary: dict) -> str:
-    """The print document a PDF is made from."""
-    return render_template("summaries/print.html", summary=summary)
+    """The print document a PDF is made from; print.css is inlined, so that it needs nothing fetched."""
+    print_css = (Path(current_app.static_folder) / "print.css").read_text(encoding="utf-8")
+    return render_template("summaries/print.html", summary=summary, print_css=print_css)
 
 
 def summary_file(summary: dict, file_type: str):
@@ -43,7 +40,7 @@ def summary_file(summary: dict, file_type: str):
     if file_type not in FILE_TYPES:
         abort(404)
     if file_type == "pdf":
-        body = summary_files.to_pdf(print_html(summary), print_stylesheets())
+        body = summary_files.to_pdf(print_html(summary))
     elif file_type == "xlsx":
         body = summary_files.to_xlsx(summary)
     else:
