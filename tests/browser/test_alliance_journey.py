@@ -1,0 +1,72 @@
+"""Alliance staff share a summary with an ICB: make a link, open it signed out, print it to PDF, withdraw it.
+axe finds nothing on any page on the way."""
+
+import pytest
+
+from tests.browser.conftest import assert_accessible
+
+pytestmark = pytest.mark.browser
+
+LABEL = "Dorset ICB board paper"
+
+
+def test_alliance_staff_share_a_summary_then_withdraw_it(browser, page, live_server, sign_in_as):
+    sign_in_as(page, "alliance")
+
+    # find the ICB's summary and check it reads well before sharing it
+    page.get_by_role("link", name="Sharing").click()
+    assert_accessible(page, "sharing, no links yet")
+    page.get_by_role("link", name="Summaries").click()
+    page.get_by_role("link", name="NHS Dorset Integrated Care Board").click()
+    assert page.get_by_role("heading", level=1).inner_text().startswith("NHS Dorset Integrated Care Board")
+    assert page.get_by_text("Figures as at").is_visible()
+    assert_accessible(page, "ICB summary")
+
+    # make a frozen link
+    page.get_by_role("link", name="Share this summary").click()
+    assert page.get_by_label("Summary to share").input_value().startswith("icb:")
+    assert_accessible(page, "share form")
+    page.get_by_label("Label").fill(LABEL)
+    page.get_by_label("Freeze the figures as they are now").check()
+    page.get_by_role("button", name="Create the link").click()
+    assert page.get_by_role("heading", name="Share link created").is_visible()
+    assert_accessible(page, "link created")
+    link = page.locator("#share-url").input_value()
+    assert "/s/" in link
+
+    # a commissioner opens it, signed out, in a browser of their own
+    reader_context = browser.new_context(viewport={"width": 1280, "height": 900})
+    reader = reader_context.new_page()
+    response = reader.goto(link)
+    assert response.status == 200
+    assert "noindex" in response.headers["x-robots-tag"]
+    assert response.headers["referrer-policy"] == "no-referrer"
+    assert reader.locator('meta[name="robots"]').get_attribute("content").startswith("noindex")
+    assert reader.get_by_role("heading", level=1).inner_text().startswith("NHS Dorset Integrated Care Board")
+    assert reader.get_by_text("Figures as at").first.is_visible()
+    assert reader.get_by_role("link", name="Sign in").count() == 0
+    assert reader.get_by_role("link", name="Pipeline").count() == 0
+    assert_accessible(reader, "shared summary")
+
+    # ... and prints it
+    pdf = reader.pdf(format="A4", print_background=True)
+    assert pdf.startswith(b"%PDF-") and len(pdf) > 10_000
+
+    # the list shows that it was opened
+    page.goto(f"{live_server.url}/sharing")
+    row = page.locator("#share-links tbody tr", has_text=LABEL)
+    assert row.get_by_text("Not opened yet").count() == 0
+    assert row.locator("td.app-numeric").inner_text() == "1"
+
+    # withdraw it: the reader now sees that the link no longer works
+    row.get_by_role("button", name=f"Withdraw the link '{LABEL}'").click()
+    assert page.get_by_text("has been withdrawn").is_visible()
+    assert page.locator("#share-links tbody tr", has_text=LABEL).get_by_text("Withdrawn").is_visible()
+    assert_accessible(page, "sharing, link withdrawn")
+
+    gone = reader.goto(link)
+    assert gone.status == 410
+    assert reader.get_by_role("heading", name="This link no longer works").is_visible()
+    assert reader.get_by_role("link", name="Sign in").count() == 0
+    assert_accessible(reader, "410 page")
+    reader_context.close()
