@@ -21,7 +21,7 @@ is "single technology appraisal", recommendation "managed_access" is "managed ac
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Callable, Mapping
 
@@ -72,6 +72,14 @@ _STATUS_WORDS = {
     "published": "published",
     "terminated": "terminated",
     "suspended": "suspended",
+}
+
+_LABELS = {
+    "gid": "GID",
+    "id_number": "ID number",
+    "ta_number": "TA number",
+    "expected_publication_tbc": "Expected publication TBC",
+    "nice_url": "NICE web address",
 }
 
 ClientFactory = Callable[[Mapping[str, Any]], NiceClient]
@@ -172,7 +180,7 @@ class FieldChange:
 
     @property
     def label(self) -> str:
-        return field_label(self.field)
+        return _LABELS.get(self.field) or field_label(self.field)
 
     def describe(self) -> str:
         return f"{self.label.lower()} changed from {_shown(self.field, self.old)} to {_shown(self.field, self.new)}"
@@ -198,6 +206,7 @@ class RefreshOutcome:
     changes: tuple[FieldChange, ...] = ()
     message: str = ""
     read_at: datetime | None = None
+    notes: tuple[str, ...] = ()  # things a person should look at, e.g. a TA number tracked twice
 
     @property
     def changed(self) -> bool:
@@ -207,15 +216,10 @@ class RefreshOutcome:
         """One line for the command line and the page."""
         if not self.ok:
             return f"FAILED: {self.message}"  # the message names the appraisal
+        notes = "".join(f" (note: {note})" for note in self.notes)
         if not self.changes:
-            return f"unchanged {self.label}"
-        return f"changed {self.label}: " + "; ".join(change.describe() for change in self.changes)
-
-
-@dataclass
-class DiscoverOutcome:
-    new: list[NiceCandidate] = field(default_factory=list)
-    seen: int = 0
+            return f"unchanged {self.label}{notes}"
+        return f"changed {self.label}: " + "; ".join(change.describe() for change in self.changes) + notes
 
 
 # --- add -----------------------------------------------------------------------------------------
@@ -346,8 +350,17 @@ def apply_read(session: Session, actor: Actor, appraisal: Appraisal, read: Appra
         _record_failure(appraisal, message)
         session.add(appraisal)
         return RefreshOutcome(appraisal.id, label, ok=False, message=message)
+    notes: list[str] = []
+    new_ta = values.get("ta_number")
+    if new_ta and new_ta != appraisal.ta_number:
+        twin = nice_queries.tracked_appraisal(session=session, ta_number=new_ta)
+        if twin is not None and twin.id != appraisal.id:
+            # Two rows for one appraisal would count its patients twice: a person merges them.
+            del values["ta_number"]
+            notes.append(f"NICE gives it {new_ta}, which is already tracked as {label_for(twin)}; "
+                         "the TA number was not copied: merge or remove one of them")
     new_url = public_nice_url(read)
-    if new_url and new_url != appraisal.nice_url:
+    if new_url and new_url != appraisal.nice_url and not notes:  # not the twin's TA page either
         values["nice_url"] = new_url
     changes = audit.apply_changes(session, refresh_actor, appraisal, values)
     if changes.get("expected_publication_date", (None, None))[1] is None and "expected_publication_date" in changes:
@@ -357,12 +370,12 @@ def apply_read(session: Session, actor: Actor, appraisal: Appraisal, read: Appra
     count = len(changes)
     appraisal.nice_last_read_status = (
         f"{count} change{'' if count == 1 else 's'} from NICE" if count else "No changes on NICE"
-    )
+    ) + "".join(f". Note: {note}" for note in notes)
     session.add(appraisal)
     return RefreshOutcome(
         appraisal.id, label, ok=True,
         changes=tuple(FieldChange(name, old, new) for name, (old, new) in changes.items()),
-        message=appraisal.nice_last_read_status, read_at=appraisal.nice_last_read_at,
+        message=appraisal.nice_last_read_status, read_at=appraisal.nice_last_read_at, notes=tuple(notes),
     )
 
 

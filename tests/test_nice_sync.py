@@ -467,3 +467,22 @@ def test_flask_nice_discover(cli_app, db, fake_nice):
     assert result.output.splitlines() == [f"new GID-NG10165: {BARRETTS} (expected publication TBC)",
                                           "1 new cancer appraisal(s) offered."]
     assert [c.gid for c in db.exec(select(NiceCandidate)).all()] == ["GID-NG10165"]
+
+
+def test_publication_under_a_ta_number_already_tracked_is_not_copied(db, tracked, fake_nice, nice_client):
+    twin = Appraisal(title="Daratumumab (entered by hand)", ta_number="TA917")
+    db.add(twin)
+    db.commit()
+    fake_nice.add(TA10914_PATH, Reply(301, "", {"Location": "/guidance/ta917"}))
+    fake_nice.add("/guidance/ta917", Reply(200, PUBLISHED_TA917))
+    fake_nice.add("/guidance/ta917/chapter/1-Recommendations", Reply(200, RECOMMENDATIONS_TA917))
+    outcome = nice_sync.refresh_appraisal(db, ALLIANCE, db.get(Appraisal, tracked.id), nice_client)
+    db.commit()
+    row = db.get(Appraisal, tracked.id)
+    assert outcome.ok
+    assert (row.ta_number, row.status, row.publication_date) == (None, "published", date(2023, 10, 25))
+    assert row.nice_url == "https://www.nice.org.uk/guidance/indevelopment/gid-ta10914"
+    assert outcome.notes == (f"NICE gives it TA917, which is already tracked as TA917 (Daratumumab (entered by "
+                             "hand)); the TA number was not copied: merge or remove one of them",)
+    assert "(note: NICE gives it TA917" in outcome.line()
+    assert "Note: NICE gives it TA917" in row.nice_last_read_status
