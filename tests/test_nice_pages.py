@@ -14,10 +14,13 @@ from sqlmodel import Session, select
 
 from appraisal_impact.models import Appraisal, AuditEntry, DateChange, NiceCandidate, Role
 from appraisal_impact.nice import NiceClient
+from appraisal_impact.nice.references import indevelopment_list_url
 from tests.conftest import make_user, sign_in
 from tests.nice.nice_support import FakeNice, FakeTime, Reply
 from tests.test_nice_sync import (
     FIXTURES,
+    PUBLISHED_TA917,
+    RECOMMENDATIONS_TA917,
     BARRETTS,
     FIRST_READ,
     LIST_PATH,
@@ -359,3 +362,37 @@ def test_preview_of_a_guideline_warns_it_is_not_a_technology_appraisal(alliance_
     assert "Not a technology appraisal" in page
     assert "Adrenal insufficiency: acute and long-term management" in page
     assert "No: " in page  # not about cancer, with the reason
+
+
+def test_the_app_reads_the_real_nice_by_default_naming_its_contact(app):
+    factory = app.extensions["nice_client_factory"]
+    client = factory({"NICE_CONTACT": "sact.team@example.nhs.uk"})
+    assert (client.base_url, client.user_agent) == ("https://www.nice.org.uk",
+                                                    "AppraisalImpact/0.1 (+sact.team@example.nhs.uk)")
+    client.close()
+
+
+def test_add_by_id_number_finds_the_project_through_nices_list(alliance_client, fake_nice):
+    listing = document_like_fixture(TA10914_TITLE + " [ID4014]", "GID-TA10914", "2023-08-23T00:00:00")
+    fake_nice.add(indevelopment_list_url(query="ID4014", page_size=50, base_url=""), Reply(200, list_page([listing])))
+    page = text_of(alliance_client.get("/nice/add", query_string={"reference": "ID4014"}))
+    assert "GID-TA10914" in page and "23 August 2023" in page
+    assert "Confirm and add" in page
+
+
+def test_add_published_ta_shows_the_recommendation_and_its_chapter(alliance_client, seeded, fake_nice):
+    fake_nice.add("/guidance/ta917", Reply(200, PUBLISHED_TA917))
+    fake_nice.add("/guidance/ta917/chapter/1-Recommendations", Reply(200, RECOMMENDATIONS_TA917))
+    # The seeded example data holds a TA917 already: take it out of the way for this test.
+    for example in seeded.exec(select(Appraisal).where(Appraisal.ta_number == "TA917")).all():
+        example.ta_number = None
+        seeded.add(example)
+    seeded.commit()
+    page = text_of(alliance_client.get("/nice/add", query_string={"reference": "TA917"}))
+    assert "Recommended: “1.1 Daratumumab plus lenalidomide" in page
+    assert f'<a href="{fake_nice.url}/guidance/ta917/chapter/1-Recommendations"' in page
+    assert "25 October 2023" in page
+    response = alliance_client.post("/nice/add", data={"reference": "TA917", "fingerprint": fingerprint_in(page)})
+    row = seeded.get(Appraisal, int(response.headers["Location"].rsplit("/", 1)[1]))
+    assert (row.ta_number, row.status, row.recommendation, row.publication_date) == (
+        "TA917", "published", "recommended", date(2023, 10, 25))

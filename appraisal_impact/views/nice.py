@@ -23,6 +23,8 @@ from ..queries import nice as nice_queries
 from ..web import current_actor, get_or_404
 
 bp = Blueprint("nice", __name__)
+# The real client unless something (a test) has put its own factory there first.
+bp.record_once(lambda state: state.app.extensions.setdefault("nice_client_factory", nice_sync.default_client_factory))
 
 NICE_ROLES = (Role.alliance, Role.lead, Role.admin)
 REFERENCE_ERROR = "Enter a NICE web address, GID (like GID-TA10914), ID number (like ID4014) or TA number (like TA1037)"
