@@ -435,10 +435,13 @@ def discover(session: Session, client: NiceClient) -> list[NiceCandidate]:
         if candidate.reference is None or candidate.reference.kind is not ReferenceKind.GID:
             continue
         gid = candidate.reference.value
+        stored = nice_queries.candidate_by_gid(session=session, gid=gid)
         if nice_queries.tracked_appraisal(session=session, gid=gid, id_number=candidate.id_number) is not None:
+            if stored is not None and stored.decision == "new":
+                stored.decision = "accepted"  # tracked some other way (added by reference) since it was found
+                session.add(stored)
             continue
         expected = date_uk(candidate.expected_publication_date, "TBC")
-        stored = nice_queries.candidate_by_gid(session=session, gid=gid)
         if stored is None:
             stored = NiceCandidate(gid=gid, title=candidate.title, url=candidate.url, expected_publication=expected,
                                    matched_term=candidate.cancer.matched or candidate.cancer.rule or "", decision="new",

@@ -22,6 +22,7 @@ from appraisal_impact.models import Appraisal, AuditEntry, DateChange, FigureSou
 from appraisal_impact.nice import NiceClient, NiceFetchError
 from appraisal_impact.nice.references import indevelopment_list_url
 from appraisal_impact.planning import deadlines_for
+from appraisal_impact.queries import nice as queries_nice
 from tests.nice.nice_support import FakeNice, FakeTime, Reply, next_data_page, page_props_from_feed
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -486,3 +487,16 @@ def test_publication_under_a_ta_number_already_tracked_is_not_copied(db, tracked
                              "hand)); the TA number was not copied: merge or remove one of them",)
     assert "(note: NICE gives it TA917" in outcome.line()
     assert "Note: NICE gives it TA917" in row.nice_last_read_status
+
+
+def test_a_candidate_added_by_reference_meanwhile_is_no_longer_offered(db, fake_nice, nice_client):
+    daratumumab = document_like_fixture(TA10914_TITLE + " [ID4014]", "GID-TA10914", "2023-08-23T00:00:00")
+    fake_nice.add(LIST_PATH, Reply(200, list_page([daratumumab])))
+    fake_nice.add(TA10914_PATH, Reply(200, project_page(feed("indev-feed_project_gid-ta10914.json"))))
+    nice_sync.discover(db, nice_client)
+    db.commit()
+    nice_sync.add_appraisal(db, ALLIANCE, nice_sync.preview_add("GID-TA10914", nice_client))
+    db.commit()
+    nice_sync.discover(db, nice_client)
+    db.commit()
+    assert [c.gid for c in queries_nice.candidates(session=db, decision="new")] == ["GID-NG10165"]
