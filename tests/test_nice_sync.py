@@ -18,7 +18,7 @@ from sqlmodel import select
 
 from appraisal_impact import nice_sync, queries
 from appraisal_impact.audit import Actor
-from appraisal_impact.models import Appraisal, AuditEntry, DateChange, FigureSource, NiceCandidate
+from appraisal_impact.models import Appraisal, AuditEntry, DateChange, NiceCandidate
 from appraisal_impact.nice import NiceClient, NiceFetchError
 from appraisal_impact.nice.references import indevelopment_list_url
 from appraisal_impact.planning import deadlines_for

@@ -6,9 +6,6 @@ from sqlmodel import Session, col, or_, select
 
 from ..models import Appraisal, FigureSource, NiceCandidate
 
-CANDIDATE_DECISIONS = ("new", "accepted", "dismissed")
-
-
 def tracked_appraisal(*, session: Session, gid: str | None = None, ta_number: str | None = None,
                       id_number: str | None = None) -> Appraisal | None:
     """The tracked appraisal carrying any of these NICE references (case ignored), if one does."""
@@ -33,16 +30,8 @@ def refreshable_appraisal_ids(*, session: Session, include_examples: bool = Fals
     return list(session.exec(query.order_by(Appraisal.title, Appraisal.id)))
 
 
-def count_example_appraisals(*, session: Session) -> int:
-    return len(list(session.exec(select(Appraisal.id).where(Appraisal.is_example == True))))  # noqa: E712
-
-
 def candidate_by_gid(*, session: Session, gid: str) -> NiceCandidate | None:
     return session.exec(select(NiceCandidate).where(col(NiceCandidate.gid).ilike(gid))).first()
-
-
-def get_candidate(*, session: Session, candidate_id: int) -> NiceCandidate | None:
-    return session.get(NiceCandidate, candidate_id)
 
 
 def candidates(*, session: Session, decision: str | None = None) -> list[NiceCandidate]:
@@ -59,11 +48,3 @@ def figure_sources_for(*, session: Session, entity: str, entity_id: int) -> dict
     )
     return {row.field: row for row in rows}
 
-
-def appraisals_with_nice_errors(*, session: Session) -> list[Appraisal]:
-    """Tracked appraisals whose last NICE read failed after their last successful one."""
-    query = select(Appraisal).where(col(Appraisal.nice_last_error_at).is_not(None)).order_by(Appraisal.title)
-    return [
-        a for a in session.exec(query)
-        if a.nice_last_read_at is None or a.nice_last_error_at >= a.nice_last_read_at
-    ]
