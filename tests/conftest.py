@@ -142,7 +142,7 @@ def make_user(session: Session, role: Role, *, email: str | None = None, trust_o
         assert trust is not None, f"no trust {trust_ods} in the test data"
         trust_id = trust.id
     user = User(
-        email=email or f"{role.value}-{trust_ods or 'all'}@example.nhs.uk",
+        email=(email or f"{role.value}-{trust_ods or 'all'}@example.nhs.uk").lower(),
         name=name or f"Test {role.value}",
         role=role,
         trust_id=trust_id,
