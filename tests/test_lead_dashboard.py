@@ -10,7 +10,7 @@ from bs4 import BeautifulSoup
 from appraisal_impact import impact_service
 from appraisal_impact.audit import Actor, apply_changes
 from appraisal_impact.formatting import days_left
-from appraisal_impact.models import Appraisal, Icb, Readiness, ReferenceValue, Role, Trust, User
+from appraisal_impact.models import Appraisal, Icb, Readiness, ReferenceValue, Role, Trust, UptakeYear, User
 from tests.conftest import make_user, sign_in
 
 TODAY = date(2026, 6, 1)
@@ -200,6 +200,11 @@ def test_what_changed_since_a_date(client, small, db):
     apply_changes(db, actor, appraisal, {"expected_publication_date": date(2026, 10, 10), "national_eligible_per_year": 120.0,
                                          "status": "published"}, expected_version=appraisal.version)
     db.commit()
+    uptake = UptakeYear(appraisal_id=appraisal.id, year=2, percent=40.0)
+    db.add(uptake)
+    db.commit()
+    apply_changes(db, actor, uptake, {"percent": 30.0})
+    db.commit()
     old = _appraisal(db, "Echo old", created_at=datetime(2026, 1, 1))
     sign_in(client, lead)
     since = (datetime.utcnow() - timedelta(days=1)).date().isoformat()
@@ -209,6 +214,7 @@ def test_what_changed_since_a_date(client, small, db):
     assert "10 September 2026 10 October 2026 later by 30 days" in text
     assert "status changed from in development to published" in text
     assert "Eligible people a year (England) 100 120 +20 (+20.0%)" in text
+    assert "Charlie planned: uptake in year 2 Percent 40 30 -10 (-25.0%)" in text
     assert "Alpha soon" in text  # created just now: arrived
     assert old.title not in text  # created in January
 

@@ -9,12 +9,22 @@ from sqlmodel import Session, col, select
 
 from ..models import (
     Appraisal,
+    AppraisalRegimen,
     AuditEntry,
     DateChange,
+    Drug,
+    DrugPack,
+    HrgCost,
     Icb,
     Readiness,
     ReferenceValue,
+    Regimen,
+    RegimenComponent,
     Trust,
+    TrustAppraisalOverride,
+    TrustRegimenOverride,
+    TumourSiteShare,
+    UptakeYear,
     User,
 )
 
@@ -110,20 +120,67 @@ def figure_updates_since(*, session: Session, since: datetime, entities: tuple[s
     return list(session.exec(query))
 
 
-def names_of(*, session: Session, entity: str, ids: set[int]) -> dict[int, str]:
-    """A readable name for rows of `entity` (appraisal title, trust name)."""
+@dataclass(frozen=True)
+class RowName:
+    """What an audited row is, in words, and the page that shows it: ("appraisal", id), ("trust", ODS) or ("regimen", id)."""
+
+    name: str
+    page: tuple[str, object] | None = None
+
+
+def describe_rows(*, session: Session, entity: str, ids: set[int]) -> dict[int, RowName]:
+    """Readable names for rows of one audited table (rows since deleted are left out)."""
     if not ids:
         return {}
+    wanted = sorted(ids)
+    out: dict[int, RowName] = {}
     if entity == "appraisal":
-        rows = session.exec(select(Appraisal.id, Appraisal.title).where(col(Appraisal.id).in_(sorted(ids))))
+        for row_id, title in session.exec(select(Appraisal.id, Appraisal.title).where(col(Appraisal.id).in_(wanted))):
+            out[row_id] = RowName(title, ("appraisal", row_id))
     elif entity == "trust":
-        rows = session.exec(select(Trust.id, Trust.name).where(col(Trust.id).in_(sorted(ids))))
-    else:
-        return {}
-    return {row_id: name for row_id, name in rows}
-
-
-def trust_codes(*, session: Session, ids: set[int]) -> dict[int, str]:
-    if not ids:
-        return {}
-    return {row_id: code for row_id, code in session.exec(select(Trust.id, Trust.ods_code).where(col(Trust.id).in_(sorted(ids))))}
+        for row_id, name, code in session.exec(select(Trust.id, Trust.name, Trust.ods_code).where(col(Trust.id).in_(wanted))):
+            out[row_id] = RowName(name, ("trust", code))
+    elif entity == "uptakeyear":
+        query = select(UptakeYear.id, UptakeYear.year, Appraisal.id, Appraisal.title).join(Appraisal, Appraisal.id == UptakeYear.appraisal_id)
+        for row_id, year, appraisal_id, title in session.exec(query.where(col(UptakeYear.id).in_(wanted))):
+            out[row_id] = RowName(f"{title}: uptake in year {year}", ("appraisal", appraisal_id))
+    elif entity == "appraisalregimen":
+        query = (select(AppraisalRegimen.id, AppraisalRegimen.role, Appraisal.id, Appraisal.title, Regimen.name)
+                 .join(Appraisal, Appraisal.id == AppraisalRegimen.appraisal_id)
+                 .join(Regimen, Regimen.id == AppraisalRegimen.regimen_id))
+        for row_id, role, appraisal_id, title, regimen in session.exec(query.where(col(AppraisalRegimen.id).in_(wanted))):
+            out[row_id] = RowName(f"{title}: {regimen} ({role})", ("appraisal", appraisal_id))
+    elif entity == "trustappraisaloverride":
+        query = (select(TrustAppraisalOverride.id, Trust.name, Appraisal.id, Appraisal.title)
+                 .join(Trust, Trust.id == TrustAppraisalOverride.trust_id)
+                 .join(Appraisal, Appraisal.id == TrustAppraisalOverride.appraisal_id))
+        for row_id, trust, appraisal_id, title in session.exec(query.where(col(TrustAppraisalOverride.id).in_(wanted))):
+            out[row_id] = RowName(f"{trust}: own figure for {title}", ("appraisal", appraisal_id))
+    elif entity == "regimen":
+        for row_id, name in session.exec(select(Regimen.id, Regimen.name).where(col(Regimen.id).in_(wanted))):
+            out[row_id] = RowName(name, ("regimen", row_id))
+    elif entity == "regimencomponent":
+        query = (select(RegimenComponent.id, Regimen.id, Regimen.name, Drug.name)
+                 .join(Regimen, Regimen.id == RegimenComponent.regimen_id).join(Drug, Drug.id == RegimenComponent.drug_id))
+        for row_id, regimen_id, regimen, drug in session.exec(query.where(col(RegimenComponent.id).in_(wanted))):
+            out[row_id] = RowName(f"{regimen}: {drug}", ("regimen", regimen_id))
+    elif entity == "trustregimenoverride":
+        query = (select(TrustRegimenOverride.id, Trust.name, Trust.ods_code, Regimen.name)
+                 .join(Trust, Trust.id == TrustRegimenOverride.trust_id).join(Regimen, Regimen.id == TrustRegimenOverride.regimen_id))
+        for row_id, trust, code, regimen in session.exec(query.where(col(TrustRegimenOverride.id).in_(wanted))):
+            out[row_id] = RowName(f"{trust}: own timings for {regimen}", ("trust", code))
+    elif entity == "tumoursiteshare":
+        query = select(TumourSiteShare.id, TumourSiteShare.tumour_site, Trust.name, Trust.ods_code).join(Trust, Trust.id == TumourSiteShare.trust_id)
+        for row_id, site, trust, code in session.exec(query.where(col(TumourSiteShare.id).in_(wanted))):
+            out[row_id] = RowName(f"{trust}: share of {site} patients", ("trust", code))
+    elif entity == "drugpack":
+        query = select(DrugPack.id, DrugPack.description, Drug.name).join(Drug, Drug.id == DrugPack.drug_id)
+        for row_id, description, drug in session.exec(query.where(col(DrugPack.id).in_(wanted))):
+            out[row_id] = RowName(f"{drug} {description}")
+    elif entity == "referencevalue":
+        for row_id, label, key in session.exec(select(ReferenceValue.id, ReferenceValue.label, ReferenceValue.key).where(col(ReferenceValue.id).in_(wanted))):
+            out[row_id] = RowName(label or key)
+    elif entity == "hrgcost":
+        for row_id, code, description in session.exec(select(HrgCost.id, HrgCost.code, HrgCost.description).where(col(HrgCost.id).in_(wanted))):
+            out[row_id] = RowName(f"{code} {description}")
+    return out

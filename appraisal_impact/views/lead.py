@@ -366,26 +366,36 @@ def what_changed(session, since: tuple[datetime, str]) -> Changes:
         e for e in lead_queries.figure_updates_since(session=session, since=moment, entities=FIGURE_ENTITIES)
         if e.field not in NOT_FIGURES and not (e.entity == "appraisal" and e.field in DATE_FIELDS_WITH_HISTORY)
     ]
-    names = {
-        entity: lead_queries.names_of(session=session, entity=entity, ids={e.entity_id for e in entries if e.entity == entity and e.entity_id})
-        for entity in ("appraisal", "trust")
-    }
-    codes = lead_queries.trust_codes(session=session, ids={e.entity_id for e in entries if e.entity == "trust" and e.entity_id})
+    ids_by_entity: dict[str, set[int]] = {}
+    for e in entries:
+        if e.entity_id:
+            ids_by_entity.setdefault(e.entity, set()).add(e.entity_id)
+    names = {entity: lead_queries.describe_rows(session=session, entity=entity, ids=ids) for entity, ids in ids_by_entity.items()}
     for e in entries:
         old, new = _number(e.old_value), _number(e.new_value)
         difference = None if old is None or new is None else new - old
         percent = None if difference is None or not old else difference / abs(old) * 100
-        link = None
-        name = names.get(e.entity, {}).get(e.entity_id, f"{e.entity} {e.entity_id}")
-        if e.entity == "appraisal":
-            link = url_for("appraisals.show", appraisal_id=e.entity_id)
-        elif e.entity == "trust" and e.entity_id in codes:
-            link = url_for("trusts.show", ods_code=codes[e.entity_id])
+        described = names.get(e.entity, {}).get(e.entity_id)
         changes.figures.append(FigureChange(
-            e.at, e.user_name or "system", field_label(e.field), name, link,
+            e.at, e.user_name or "system", field_label(e.field),
+            described.name if described else f"{e.entity} {e.entity_id} (since removed)",
+            _page_link(described.page) if described else None,
             e.old_value, e.new_value, difference, percent,
         ))
     return changes
+
+
+def _page_link(page: tuple[str, object] | None) -> str | None:
+    if page is None:
+        return None
+    kind, key = page
+    if kind == "appraisal":
+        return url_for("appraisals.show", appraisal_id=key)
+    if kind == "trust":
+        return url_for("trusts.show", ods_code=key)
+    if kind == "regimen" and "regimens.show" in current_app.view_functions:
+        return url_for("regimens.show", regimen_id=key)
+    return None
 
 
 @bp.route("/dashboard/changes")
