@@ -76,8 +76,10 @@ class Assumption:
 class TrustImpact:
     """One appraisal's net impact on one trust (or on a group of trusts when `ods_code` is a total).
 
-    eligible_per_year [people/year, year 1]; new_patients_year1/_year2 [people starting treatment in the
-    1st/2nd year from the effective start]; patients_on_treatment [people, once fully running];
+    Patient counts are of the people who receive the new medicine (brought in); time and cost are net of
+    the treatments it displaces.
+    eligible_per_year [people/year, year 1]; new_patients_year1/_year2 [people starting the new medicine in
+    the 1st/2nd year from the effective start]; patients_on_treatment [people, once fully running];
     chair_hours_per_week, aseptic_hours_per_week, verification_hours_per_week, clinic_hours_per_week
     [hours/week, once fully running]; chairs_needed [chairs, once fully running];
     clinic_appointments_per_week [appointments/week]; cost_*_year1/_year2 [£, list prices, excluding VAT].
@@ -183,8 +185,8 @@ class IcbFacts:
 class IcbHeadline:
     """The pipeline's net impact on the ICB's trusts, all appraisals together.
 
-    appraisals [count with a funding requirement]; new_patients_next_12_months [people];
-    patients_on_treatment [people, once fully running]; chair_hours_per_week, chairs_needed,
+    appraisals [count with a funding requirement]; new_patients_next_12_months [people starting a new
+    medicine]; patients_on_treatment [people on the new medicines, once fully running]; chair_hours_per_week, chairs_needed,
     aseptic_hours_per_week, clinic_appointments_per_week (once fully running);
     cost_next_12_months [£, list prices, from the figures date]; next_deadline (the soonest one to come).
     """
@@ -361,16 +363,19 @@ def nice_reference(appraisal: Appraisal) -> str:
     return appraisal.ta_number or appraisal.gid or appraisal.id_number or "No NICE reference yet"
 
 
-def _trust_impact(code: str, row, *, name: str | None = None, icb: str | None = None) -> TrustImpact:
+def _trust_impact(code: str, row, people=None, *, name: str | None = None, icb: str | None = None) -> TrustImpact:
+    """`row`: net figures (time, cost); `people`: the brought-in figures the patient counts come from
+    (the people who receive the new medicine), or `row` itself when not given."""
+    people = row if people is None else people
     return TrustImpact(
         ods_code=code,
         name=name if name is not None else row["trust_name"],
         icb_code=icb if icb is not None else row["icb"],
         share_source=str(row.get("share_source", "")),
         eligible_per_year=_figure(row.get("local_eligible_per_year"), 1),
-        new_patients_year1=_figure(row["new_starts_year1"], 1),
-        new_patients_year2=_figure(row["new_starts_year2"], 1),
-        patients_on_treatment=_figure(row["patients_on_treatment_steady_state"], 1),
+        new_patients_year1=_figure(people["new_starts_year1"], 1),
+        new_patients_year2=_figure(people["new_starts_year2"], 1),
+        patients_on_treatment=_figure(people["patients_on_treatment_steady_state"], 1),
         chair_hours_per_week=_figure(row["chair_hours_per_week_steady_state"], 1),
         chairs_needed=_figure(row["chairs_needed_steady_state"], 2),
         aseptic_hours_per_week=_figure(row["aseptic_hours_per_week_steady_state"], 1),
@@ -397,6 +402,13 @@ _SUMMED = (
 def _total_row(frame) -> dict:
     """Column sums over trusts; a year figure unknown at every trust stays unknown (NaN)."""
     return {column: frame[column].sum(min_count=1) for column in _SUMMED}
+
+
+def _people_on_new_medicines(result: core.ImpactResult, trust_code: str) -> float:
+    """People on the pipeline's new medicines at a trust once fully running [people] (brought in, not net:
+    someone who would otherwise have had a displaced treatment is still a patient on the new one)."""
+    weekly = result.trust_weekly(trust_code, component="brought in")
+    return float(weekly["patients_on_treatment"].iloc[-core.STEADY_STATE_WEEKS:].mean())
 
 
 def _list_price_run(session: Session, today: date):
@@ -453,8 +465,9 @@ def build_appraisal_summary(session: Session, appraisal: Appraisal, *, today: da
     displaced = result.appraisal_by_trust_summary(key, component="displaced")
     icb_codes = {icb.id: icb.ods_code for icb in queries.list_icbs(session=session)}
 
-    trusts = tuple(_trust_impact(code, row) for code, row in by_trust.iterrows())
-    total = _trust_impact("ALL", _total_row(by_trust), name="All trusts in the alliance", icb="")
+    brought_in = result.appraisal_by_trust_summary(key, component="brought in")
+    trusts = tuple(_trust_impact(code, row, brought_in.loc[code]) for code, row in by_trust.iterrows())
+    total = _trust_impact("ALL", _total_row(by_trust), _total_row(brought_in), name="All trusts in the alliance", icb="")
     links = appraisal_queries.regimen_links(session=session, appraisal_id=appraisal.id)
     has_displaced = any(link.link.role == "displaces" for link in links)
     displaced_total = (
@@ -500,7 +513,8 @@ def build_appraisal_summary(session: Session, appraisal: Appraisal, *, today: da
         *_hrg_assumptions(session),
     ]
     notes = [
-        "Figures are net: the treatments this medicine displaces have already been taken off.",
+        "Time and cost are net: the treatments this medicine displaces have already been taken off. "
+        "Patient numbers are the people who receive it.",
         f"Weekly figures are {STEADY_STATE_WORDS}.",
         "Year 1 and year 2 count from the date trusts may first be asked to treat.",
     ]
@@ -580,8 +594,11 @@ def _appraisal_lines(appraisals: list[Appraisal], result: core.ImpactResult, cod
         deadlines = deadlines_for(appraisal)
         if not deadlines.has_funding_requirement or str(appraisal.id) not in result.appraisal_keys:
             continue
-        frame = result.appraisal_by_trust_summary(str(appraisal.id)).loc[codes] if codes else None
-        total = _total_row(frame) if frame is not None else {c: float("nan") for c in _SUMMED}
+        if codes:
+            total = _total_row(result.appraisal_by_trust_summary(str(appraisal.id)).loc[codes])
+            people = _total_row(result.appraisal_by_trust_summary(str(appraisal.id), component="brought in").loc[codes])
+        else:
+            total = people = {c: float("nan") for c in _SUMMED}
         lines.append(IcbAppraisalLine(
             appraisal_id=appraisal.id,
             title=appraisal.title,
@@ -591,8 +608,8 @@ def _appraisal_lines(appraisals: list[Appraisal], result: core.ImpactResult, cod
             nice_reference=nice_reference(appraisal),
             funding_deadline=_dated("Funding deadline", deadlines.funding_deadline, today),
             effective_start=_dated("Trusts may first be asked to treat", deadlines.effective_start, today),
-            new_patients_year1=_figure(total["new_starts_year1"], 1),
-            patients_on_treatment=_figure(total["patients_on_treatment_steady_state"], 1),
+            new_patients_year1=_figure(people["new_starts_year1"], 1),
+            patients_on_treatment=_figure(people["patients_on_treatment_steady_state"], 1),
             chair_hours_per_week=_figure(total["chair_hours_per_week_steady_state"], 1),
             aseptic_hours_per_week=_figure(total["aseptic_hours_per_week_steady_state"], 1),
             clinic_appointments_per_week=_figure(total["clinic_appointments_per_week_steady_state"], 1),
@@ -623,7 +640,7 @@ def build_icb_summary(session: Session, icb: Icb, *, today: date | None = None) 
         pipeline_rows.append(TrustPipelineLine(
             ods_code=trust.ods_code,
             name=trust.name,
-            patients_on_treatment=_figure(steady["patients_on_treatment_steady_state"], 1),
+            patients_on_treatment=_figure(_people_on_new_medicines(result, trust.ods_code), 1),
             chair_hours_per_week=_figure(steady["chair_hours_per_week_steady_state"], 1),
             chairs_needed=_figure(steady["chairs_needed_steady_state"], 2),
             aseptic_hours_per_week=_figure(steady["aseptic_hours_per_week_steady_state"], 1),
@@ -633,9 +650,8 @@ def build_icb_summary(session: Session, icb: Icb, *, today: date | None = None) 
     most_affected = tuple(sorted(pipeline_rows, key=lambda r: -(r.chair_hours_per_week or 0))[:TRUSTS_MOST_AFFECTED])
 
     if codes:
-        icb_weekly = result.icb_weekly(icb.ods_code)
-        next_year = icb_weekly.iloc[window]
-        new_patients = _figure(next_year["new_starts"].sum(), 1)
+        next_year = result.icb_weekly(icb.ods_code).iloc[window]
+        new_patients = _figure(result.icb_weekly(icb.ods_code, component="brought in").iloc[window]["new_starts"].sum(), 1)
         cost_next_year = _figure(sum(next_year[c].sum() for c in core.COST_MEASURES), 0)
     else:
         new_patients = cost_next_year = None
@@ -662,7 +678,8 @@ def build_icb_summary(session: Session, icb: Icb, *, today: date | None = None) 
         *_hrg_assumptions(session),
     ]
     notes = [
-        "Figures are net: treatments each new medicine displaces have already been taken off.",
+        "Time and cost are net: treatments each new medicine displaces have already been taken off. "
+        "Patient numbers are the people who receive the new medicines.",
         f"Weekly figures are {STEADY_STATE_WORDS}, with every appraisal in the pipeline running.",
         "Only appraisals with a funding requirement are counted; NICE 'not recommended' appraisals are left out.",
         "Capacity figures are each trust's own; many are planning estimates for the trust to replace.",
@@ -870,7 +887,7 @@ def build_trust_capacity(session: Session, trust: Trust, *, today: date | None =
         pipeline=TrustPipelineLine(
             ods_code=trust.ods_code,
             name=trust.name,
-            patients_on_treatment=_figure(steady["patients_on_treatment_steady_state"], 1),
+            patients_on_treatment=_figure(_people_on_new_medicines(result, trust.ods_code), 1),
             chair_hours_per_week=_figure(steady["chair_hours_per_week_steady_state"], 1),
             chairs_needed=_figure(steady["chairs_needed_steady_state"], 2),
             aseptic_hours_per_week=_figure(steady["aseptic_hours_per_week_steady_state"], 1),

@@ -192,3 +192,27 @@ def test_alliance_staff_see_a_share_button(client, db, tiny):
     sign_in(client, make_user(db, Role.alliance, email="alliance.summaries@example.nhs.uk"))
     page = client.get(f"/summaries/appraisals/{tiny['appraisal'].id}").get_data(as_text=True)
     assert f'href="/sharing/new?target=appraisal:{tiny["appraisal"].id}"' in page
+
+
+def test_time_and_cost_are_net_of_displaced_treatments_but_patients_are_those_on_the_new_medicine(db, tiny):
+    old = Regimen(name="Oldumab weekly x2", cycle_length_days=7, attendance_days="1", max_cycles=2, source="test old")
+    db.add(old)
+    db.flush()
+    drug = db.exec(select(Drug)).first()
+    db.add(RegimenComponent(regimen_id=old.id, drug_id=drug.id, dose=0.0, chair_minutes_first_cycle=30,
+                            chair_minutes_later_cycles=30, aseptic_items=0))
+    db.add(AppraisalRegimen(appraisal_id=tiny["appraisal"].id, regimen_id=old.id, role="displaces", share_pct=50,
+                            source="[estimate] half would have had Oldumab"))
+    db.commit()
+    impact_service.clear_cache()
+    summary = summaries.build_appraisal_summary(db, tiny["appraisal"], today=TODAY)
+    # chair: 4 one-hour visits each, less half the patients' 2 half-hour visits = 3.5 hours per weekly start
+    assert summary.total.chair_hours_per_week == pytest.approx(STARTS_PER_WEEK * 3.5, abs=0.05)
+    assert summary.total.new_patients_year1 == pytest.approx(STARTS_PER_WEEK * 53, abs=0.05)
+    assert summary.displaced_total.new_patients_year1 == pytest.approx(STARTS_PER_WEEK * 53 / 2, abs=0.05)
+    assert summary.displaced_total.chair_hours_per_week == pytest.approx(STARTS_PER_WEEK * 0.5, abs=0.05)
+    assert [(t.regimen, t.role) for t in summary.treatments] == [("Testumab weekly x4", "brings in"),
+                                                                 ("Oldumab weekly x2", "displaces")]
+    icb = summaries.build_icb_summary(db, tiny["icb"], today=TODAY)
+    assert icb.headline.chair_hours_per_week == pytest.approx(STARTS_PER_WEEK * 3.5, abs=0.05)
+    assert icb.headline.new_patients_next_12_months == pytest.approx(STARTS_PER_WEEK * 52, abs=0.05)
