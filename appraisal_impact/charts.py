@@ -188,19 +188,25 @@ def _line_svg(chart_id, title, description, x_label, y_label, x_labels, series, 
                 positions, _clean(one.values), label=one.label, color=style["color"],
                 linestyle=style["linestyle"], marker=style["marker"], linewidth=2, markersize=4,
             )
-        for marker in markers:
+        for index, marker in enumerate(markers):
             ax.axvline(marker.at, color="#425563", linewidth=1, linestyle=(0, (2, 2)))
+            # one line of text per marker, stacked, so that markers in nearby quarters never overprint
+            right_half = marker.at > (len(x_labels) - 1) / 2
             ax.annotate(
                 marker.label, xy=(marker.at, 1), xycoords=("data", "axes fraction"),
-                xytext=(3, -2), textcoords="offset points", va="top", fontsize=9, color="#212b32",
+                xytext=(-4 if right_half else 4, -3 - 14 * index), textcoords="offset points", va="top",
+                ha="right" if right_half else "left", fontsize=9, color="#212b32",
+                bbox={"boxstyle": "square,pad=0.1", "facecolor": "white", "edgecolor": "none"},
             )
         ticks = _tick_positions(len(x_labels))
         ax.set_xticks(ticks, [x_labels[i] for i in ticks], rotation=45, ha="right")
         ax.yaxis.set_major_locator(MaxNLocator(nbins=6))
         ax.yaxis.set_major_formatter(FuncFormatter(_money if money else _thousands))
-        ax.set_ylim(bottom=min(0, ax.get_ylim()[0]))
+        # The axis need not start at zero: what matters is where lines cross, and the ticks say the scale.
+        low, high = ax.get_ylim()
+        ax.set_ylim(low, high + (high - low) * 0.08 * max(len(markers), 1))  # room for the marker labels
         if series:
-            ax.legend(loc="upper left", bbox_to_anchor=(0, -0.28), ncols=2, frameon=False, fontsize=10)
+            figure.legend(loc="outside lower center", ncols=min(len(series), 3), frameon=False, fontsize=10)
         return _render(figure, chart_id, title, description)
 
 
@@ -229,7 +235,7 @@ def _bar_svg(chart_id, title, description, x_label, y_label, x_labels, series, s
         ax.yaxis.set_major_locator(MaxNLocator(nbins=6))
         ax.yaxis.set_major_formatter(FuncFormatter(_money if money else _thousands))
         if len(series) > 1:
-            ax.legend(loc="upper left", bbox_to_anchor=(0, -0.22), ncols=2, frameon=False, fontsize=10)
+            figure.legend(loc="outside lower center", ncols=min(len(series), 3), frameon=False, fontsize=10)
         return _render(figure, chart_id, title, description)
 
 
