@@ -308,3 +308,19 @@ def test_creating_a_link_needs_the_csrf_token(csrf_app):
         assert accepted.status_code == 201
         with Session(engine()) as session:
             assert len(session.exec(select(ShareLink)).all()) == 1
+
+
+def test_withdrawing_with_htmx_returns_only_the_list(app, client, db, users):
+    sign_in(client, users["alliance"])
+    path = _create(client, f"icb:{_icb(db).id}")
+    link = db.exec(select(ShareLink)).one()
+    response = client.post(f"/sharing/{link.id}/revoke", headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    fragment = response.get_data(as_text=True)
+    assert fragment.lstrip().startswith('<div id="share-links-list">')
+    assert "<html" not in fragment
+    assert "has been withdrawn" in fragment and "Withdrawn" in fragment
+    assert "HX-Request" in response.headers["Vary"]
+    assert app.test_client().get(path).status_code == 410
+    whole = client.get("/sharing")
+    assert "<html" in whole.get_data(as_text=True) and 'id="share-links-list"' in whole.get_data(as_text=True)

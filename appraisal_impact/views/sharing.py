@@ -36,7 +36,7 @@ from ..sharing import (
     new_token,
 )
 from ..summaries import build_appraisal_summary, build_icb_summary, to_json
-from ..web import current_actor, get_or_404, public
+from ..web import current_actor, get_or_404, is_htmx, page_or_partial, public
 from .summaries import FILE_TYPES, print_html, summary_file
 
 bp = Blueprint("sharing", __name__)
@@ -161,20 +161,22 @@ def _build(session, kind: str, target):
 # --- pages for alliance staff ---------------------------------------------------------------------
 
 
-@bp.route("/sharing")
-@roles_required(*SHARERS)
-def index():
-    """Every share link: what it shows, until when, when it was last opened and how often."""
+def _list_context(message: str = "") -> dict:
     session = get_session()
     now = utcnow()
     rows = [
         (row, link_state(expires_at=row.link.expires_at, revoked_at=row.link.revoked_at, now=now))
         for row in sharing_queries.list_share_links(session=session)
     ]
-    return render_template(
-        "sharing/index.html", rows=rows, state_labels=LINK_STATE_LABELS, LinkState=LinkState,
-        summary_kinds=SUMMARY_KINDS, last_day_of=last_day_of,
-    )
+    return {"rows": rows, "state_labels": LINK_STATE_LABELS, "LinkState": LinkState, "summary_kinds": SUMMARY_KINDS,
+            "last_day_of": last_day_of, "message": message}
+
+
+@bp.route("/sharing")
+@roles_required(*SHARERS)
+def index():
+    """Every share link: what it shows, until when, when it was last opened and how often."""
+    return page_or_partial("sharing/index.html", "sharing/_share_links_list.html", **_list_context())
 
 
 @bp.route("/sharing/new", methods=["GET", "POST"])
@@ -220,10 +222,15 @@ def revoke(link_id: int):
     """Withdraw a link: from now on it answers 'this link no longer works' (410)."""
     session = get_session()
     link = get_or_404(session, ShareLink, link_id)
+    message = ""
     if link.revoked_at is None:
         apply_changes(session, current_actor(), link, {"revoked_at": utcnow()})
         session.commit()
-        flash(f"The link '{link.label}' has been withdrawn. Anyone who opens it now sees that it no longer works.")
+        message = f"The link '{link.label}' has been withdrawn. Anyone who opens it now sees that it no longer works."
+    if is_htmx():
+        return page_or_partial("sharing/index.html", "sharing/_share_links_list.html", **_list_context(message))
+    if message:
+        flash(message)
     return redirect(url_for("sharing.index"))
 
 

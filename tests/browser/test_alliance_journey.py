@@ -58,9 +58,10 @@ def test_alliance_staff_share_a_summary_then_withdraw_it(browser, page, live_ser
     assert row.get_by_text("Not opened yet").count() == 0
     assert row.locator("td.app-numeric").inner_text() == "1"
 
-    # withdraw it: the reader now sees that the link no longer works
+    # withdraw it (htmx replaces the list in place): the reader now sees that the link no longer works
     row.get_by_role("button", name=f"Withdraw the link '{LABEL}'").click()
-    assert page.get_by_text("has been withdrawn").is_visible()
+    page.get_by_text("has been withdrawn").wait_for()
+    assert page.url == f"{live_server.url}/sharing"
     assert page.locator("#share-links tbody tr", has_text=LABEL).get_by_text("Withdrawn").is_visible()
     assert_accessible(page, "sharing, link withdrawn")
 
