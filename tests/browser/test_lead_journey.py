@@ -75,3 +75,16 @@ def test_appraisal_impact_page_is_accessible(page, live_server, sign_in_as):
     expect(page.locator("#by-trust tbody tr")).to_have_count(6)
     expect(page.locator("#deadlines")).to_contain_text("Rule:")
     assert_accessible(page, "appraisal impact")
+
+
+def test_what_changed_with_htmx_shows_the_error_in_place(page, live_server, sign_in_as):
+    sign_in_as(page, "lead")
+    page.goto(f"{live_server.url}/dashboard")
+    page.get_by_label("Show changes since").fill("last week")
+    page.get_by_role("button", name="Show changes").click()
+    expect(page.locator("#what-changed")).to_contain_text("Enter a date in the format 2026-05-31")
+    page.get_by_label("Show changes since").fill("2020-01-01")
+    page.get_by_role("button", name="Show changes").click()
+    expect(page.locator("#what-changed")).to_contain_text("Changes since 1 January 2020")
+    expect(page.locator("#what-changed")).to_contain_text("New appraisals (8)")  # the seeded examples
+    assert_accessible(page, "dashboard with changes since 2020")
