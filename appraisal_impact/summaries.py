@@ -404,6 +404,22 @@ def _total_row(frame) -> dict:
     return {column: frame[column].sum(min_count=1) for column in _SUMMED}
 
 
+def _pipeline_line(result: core.ImpactResult, trust: Trust, steady, next_year: slice) -> TrustPipelineLine:
+    """The whole pipeline at one trust: `steady` its row of `result.trust_summary()`, `next_year` the grid
+    weeks of the 12 months from the figures date."""
+    weekly = result.trust_weekly(trust.ods_code).iloc[next_year]
+    return TrustPipelineLine(
+        ods_code=trust.ods_code,
+        name=trust.name,
+        patients_on_treatment=_figure(_people_on_new_medicines(result, trust.ods_code), 1),
+        chair_hours_per_week=_figure(steady["chair_hours_per_week_steady_state"], 1),
+        chairs_needed=_figure(steady["chairs_needed_steady_state"], 2),
+        aseptic_hours_per_week=_figure(steady["aseptic_hours_per_week_steady_state"], 1),
+        clinic_appointments_per_week=_figure(steady["clinic_appointments_per_week_steady_state"], 1),
+        cost_next_12_months=_figure(sum(weekly[c].sum() for c in core.COST_MEASURES), 0),
+    )
+
+
 def _people_on_new_medicines(result: core.ImpactResult, trust_code: str) -> float:
     """People on the pipeline's new medicines at a trust once fully running [people] (brought in, not net:
     someone who would otherwise have had a displaced treatment is still a patient on the new one)."""
@@ -463,7 +479,6 @@ def build_appraisal_summary(session: Session, appraisal: Appraisal, *, today: da
     key = str(appraisal.id)
     by_trust = result.appraisal_by_trust_summary(key)
     displaced = result.appraisal_by_trust_summary(key, component="displaced")
-    icb_codes = {icb.id: icb.ods_code for icb in queries.list_icbs(session=session)}
 
     brought_in = result.appraisal_by_trust_summary(key, component="brought in")
     trusts = tuple(_trust_impact(code, row, brought_in.loc[code]) for code, row in by_trust.iterrows())
@@ -483,7 +498,7 @@ def build_appraisal_summary(session: Session, appraisal: Appraisal, *, today: da
     if appraisal.eligible_from_funnel:
         steps = appraisal_queries.funnel_steps(session=session, appraisal_id=appraisal.id)
         national = loaded.inputs.appraisals[result.appraisal_keys.index(key)].eligible_per_year
-        national_value = national.eligible_per_year if hasattr(national, "eligible_per_year") else None
+        national_value = national.eligible_per_year if isinstance(national, core.EligibleFunnel) else national
         eligible_text = "; ".join(f"{s.name}: {s.source or 'not recorded'}" for s in steps) or "Funnel with no steps"
     else:
         national_value = appraisal.national_eligible_per_year
@@ -579,10 +594,10 @@ def _schedule_words(regimen) -> str:
 # --- ICB summary ----------------------------------------------------------------------------------
 
 _RESOURCES = (
-    # resource, label, unit, capacity field source, model measure
-    ("chair_hours", "Chair time", "chair-hours a week", "chair_hours"),
-    ("aseptic_hours", "Aseptic pharmacy time", "staff hours a week", "aseptic_hours"),
-    ("clinic_appointments", "Clinic appointments", "appointments a week", "clinic_appointments"),
+    # CapacityOutlook attribute (also the model's measure), label, unit
+    ("chair_hours", "Chair time", "chair-hours a week"),
+    ("aseptic_hours", "Aseptic pharmacy time", "staff hours a week"),
+    ("clinic_appointments", "Clinic appointments", "appointments a week"),
 )
 
 
@@ -625,28 +640,14 @@ def build_icb_summary(session: Session, icb: Icb, *, today: date | None = None) 
     loaded, result = _list_price_run(session, today)
     trusts = queries.list_trusts(session=session, icb_id=icb.id)
     codes = [t.ods_code for t in trusts]
-    appraisals = [a for a in queries.list_appraisals(session=session)]
+    appraisals = queries.list_appraisals(session=session)
     now_week = _week_index(result, today)
     window = slice(now_week, now_week + 52)
 
     lines = _appraisal_lines(appraisals, result, codes, today)
 
-    pipeline_rows: list[TrustPipelineLine] = []
     steady_by_trust = result.trust_summary()
-    for trust in trusts:
-        weekly = result.trust_weekly(trust.ods_code)
-        steady = steady_by_trust.loc[trust.ods_code]
-        next_year = weekly.iloc[window]
-        pipeline_rows.append(TrustPipelineLine(
-            ods_code=trust.ods_code,
-            name=trust.name,
-            patients_on_treatment=_figure(_people_on_new_medicines(result, trust.ods_code), 1),
-            chair_hours_per_week=_figure(steady["chair_hours_per_week_steady_state"], 1),
-            chairs_needed=_figure(steady["chairs_needed_steady_state"], 2),
-            aseptic_hours_per_week=_figure(steady["aseptic_hours_per_week_steady_state"], 1),
-            clinic_appointments_per_week=_figure(steady["clinic_appointments_per_week_steady_state"], 1),
-            cost_next_12_months=_figure(sum(next_year[c].sum() for c in core.COST_MEASURES), 0),
-        ))
+    pipeline_rows = [_pipeline_line(result, trust, steady_by_trust.loc[trust.ods_code], window) for trust in trusts]
     most_affected = tuple(sorted(pipeline_rows, key=lambda r: -(r.chair_hours_per_week or 0))[:TRUSTS_MOST_AFFECTED])
 
     if codes:
@@ -757,7 +758,7 @@ def _capacity_lines(session: Session, trusts: list[Trust], result: core.ImpactRe
             grid_start=grid_today,
         )
         source, estimate = _trust_figures_source(session, trust)
-        for resource, label, unit, _measure in _RESOURCES:
+        for resource, label, unit in _RESOURCES:
             line = getattr(outlook, resource)
             if line is None:
                 continue
@@ -860,9 +861,7 @@ def build_trust_capacity(session: Session, trust: Trust, *, today: date | None =
     _loaded, result = _list_price_run(session, today)
     icb = session.get(Icb, trust.icb_id)
     source, estimate = _trust_figures_source(session, trust)
-    steady = result.trust_summary().loc[trust.ods_code]
     start = _week_index(result, today)
-    next_year = result.trust_weekly(trust.ods_code).iloc[start:start + 52]
     chair_capacity = (
         trust.chairs * trust.chair_hours_per_day * trust.days_per_week * trust.target_utilisation
         if None not in (trust.chairs, trust.chair_hours_per_day, trust.days_per_week, trust.target_utilisation) else None
@@ -884,15 +883,6 @@ def build_trust_capacity(session: Session, trust: Trust, *, today: date | None =
             baseline_clinic_appointments_per_week=trust.baseline_clinic_appointments_per_week,
             source=source, is_estimate=estimate,
         ),
-        pipeline=TrustPipelineLine(
-            ods_code=trust.ods_code,
-            name=trust.name,
-            patients_on_treatment=_figure(_people_on_new_medicines(result, trust.ods_code), 1),
-            chair_hours_per_week=_figure(steady["chair_hours_per_week_steady_state"], 1),
-            chairs_needed=_figure(steady["chairs_needed_steady_state"], 2),
-            aseptic_hours_per_week=_figure(steady["aseptic_hours_per_week_steady_state"], 1),
-            clinic_appointments_per_week=_figure(steady["clinic_appointments_per_week_steady_state"], 1),
-            cost_next_12_months=_figure(sum(next_year[c].sum() for c in core.COST_MEASURES), 0),
-        ),
+        pipeline=_pipeline_line(result, trust, result.trust_summary().loc[trust.ods_code], slice(start, start + 52)),
         capacity=tuple(_capacity_lines(session, [trust], result, today)),
     )
