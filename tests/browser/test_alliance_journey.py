@@ -71,3 +71,36 @@ def test_alliance_staff_share_a_summary_then_withdraw_it(browser, page, live_ser
     assert reader.get_by_role("link", name="Sign in").count() == 0
     assert_accessible(reader, "410 page")
     reader_context.close()
+
+
+def test_an_appraisal_summary_and_its_errors_are_accessible(page, live_server, sign_in_as):
+    sign_in_as(page, "alliance")
+    page.goto(f"{live_server.url}/summaries")
+    assert_accessible(page, "summaries index")
+    page.get_by_role("link", name="Atezolizumab for adjuvant treatment of resected non-small-cell lung cancer").click()
+    assert page.get_by_text("Figures as at").is_visible()
+    assert page.get_by_role("heading", name="Cost by trust and in total").is_visible()
+    assert_accessible(page, "appraisal summary")
+
+    # a share form sent empty: the error summary links to each field
+    page.get_by_role("link", name="Share this summary").click()
+    page.get_by_role("button", name="Create the link").click()
+    assert page.title().startswith("Error:")
+    page.get_by_role("link", name="Enter a label, so that you know the link again").click()
+    assert page.evaluate("document.activeElement.id") == "label"
+    assert_accessible(page, "share form with errors")
+
+
+def test_an_admin_makes_an_api_token_that_the_api_accepts(page, live_server, sign_in_as):
+    sign_in_as(page, "admin")
+    page.get_by_role("link", name="Sharing").click()
+    page.get_by_role("link", name="API tokens").click()
+    assert_accessible(page, "API tokens")
+    page.get_by_label("Label").fill("Alliance dashboard")
+    page.get_by_role("button", name="Create a token").click()
+    token = page.locator("#api-token").input_value()
+    assert_accessible(page, "API token created")
+    api = page.context.request
+    assert api.get(f"{live_server.url}/api/v1/pipeline").status == 401
+    answered = api.get(f"{live_server.url}/api/v1/pipeline", headers={"Authorization": f"Bearer {token}"})
+    assert answered.status == 200 and answered.json()["kind"] == "pipeline"
