@@ -112,6 +112,8 @@ def test_first_week_chairs_run_out_matches_the_hand_worked_case(client, tiny):
     assert cells[4] == f"Week of {(TODAY + timedelta(weeks=173)).day} {(TODAY + timedelta(weeks=173)):%B %Y}"
     # With it: in week 10, 40 × 1.07^(10 / 52.18) = 40.52, plus 10 = 50.52 > 50 (before week 10, at most 40.52).
     assert cells[5] == "Week of 10 August 2026"
+    # 10 chair hours a week ÷ (10 hours × 1 day × 100%) = 1 more chair
+    assert "the pipeline needs 1.0 more chairs" in BeautifulSoup(html, "html.parser").get_text(" ", strip=True)
 
 
 def test_clinics_and_aseptic_outlook_match_the_hand_worked_case(client, tiny):
@@ -171,3 +173,39 @@ def test_trust_and_appraisal_pages_link_to_the_impact_views(client, tiny):
     assert 'href="/trusts/TST/impact"' in trust_page
     appraisal_page = client.get(f"/appraisals/{tiny['appraisal'].id}").get_data(as_text=True)
     assert f'href="/appraisals/{tiny["appraisal"].id}/impact"' in appraisal_page
+
+
+def test_appraisal_view_low_central_high_and_deadlines_match_the_hand_worked_case(client, tiny):
+    sign_in(client, tiny["lead"])
+    response = client.get(f"/appraisals/{tiny['appraisal'].id}/impact")
+    assert response.status_code == 200
+    soup = BeautifulSoup(response.get_data(as_text=True), "html.parser")
+    row = soup.select_one("#by-trust tbody tr")
+    cells = [c.get_text(" ", strip=True) for c in row.find_all(["th", "td"])]
+    assert cells[0] == "Test Hospital NHS Trust TST"
+    assert cells[2] == "521.8 people"  # the trust's own figure
+    # 10 chair hours a week; low = eligible 80% × uptake 80% = 6.4; high = eligible 120%, uptake capped at 100% = 12.0
+    assert cells[4:7] == ["6.4", "10.0", "12.0"]
+    assert cells[7] == "1.00"  # chairs needed: 10 ÷ (10 × 1 × 100%)
+    assert cells[8] == "8.5" and cells[9] == "10.0"  # aseptic hours, clinic appointments a week
+    deadlines = soup.select_one("#deadlines").get_text(" ", strip=True)
+    assert "Effective start 10 August 2026 (in 70 days)" in deadlines
+    assert "interim funding: later of marketing authorisation and positive draft guidance" in deadlines
+    # published 24 August 2026: 3 calendar months → 24 November 2026
+    assert "Funding deadline 24 November 2026 (in 176 days)" in deadlines
+    assert "3 calendar months from publication of final guidance (NICE PMG19)" in deadlines
+    assert "displaces no regimen" in soup.get_text(" ", strip=True)
+    assert len(soup.select("figure.app-chart svg[role=img]")) == 3
+
+
+def test_appraisal_view_lists_the_displaced_regimens(client, users, seeded, app):
+    from appraisal_impact import queries
+
+    app.config["TODAY"] = TODAY
+    ta1037 = queries.find_appraisal(session=seeded, reference="TA1037")
+    sign_in(client, users["viewer"])
+    soup = BeautifulSoup(client.get(f"/appraisals/{ta1037.id}/impact").get_data(as_text=True), "html.parser")
+    rows = [[c.get_text(" ", strip=True) for c in tr.find_all("td")] for tr in soup.select("#displaced tbody tr")]
+    assert rows == [["Atezolizumab 1200 mg q3w adjuvant (1 year)", "30%",
+                     "[estimate] share that would otherwise have adjuvant atezolizumab (TA823)"]]
+    assert "the displaced treatments free" in soup.get_text(" ", strip=True)

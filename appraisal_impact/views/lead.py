@@ -20,7 +20,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from .. import charts, impact_service, queries
 from ..audit import DATE_FIELDS_WITH_HISTORY, EditConflict, apply_changes, record_created
 from ..core import impact as core
-from ..core.capacity import BaselineDemand, CapacityOutlook, capacity_outlook
+from ..core.capacity import BaselineDemand, CapacityOutlook, capacity_outlook, chairs_needed
 from ..core.deadlines import Deadlines
 from ..db import get_session
 from ..exports import return_workbook
@@ -563,6 +563,8 @@ def trust_impact(ods_code: str):
             chart=_resource_chart(trust, measure, label, unit, one, labels) if one is not None else None,
             missing=missing,
         ))
+    chair_steady = next(r.pipeline_steady for r in resources if r.measure == "chair_hours")
+    extra_chairs = float(chairs_needed(chair_steady, core_trust.capacity))
     appraisals = loaded.appraisal_rows
     ranked = contributors(result, appraisals, trust.ods_code)
     top = [c for c in ranked if abs(c.chair_hours) > 1e-9][:8]
@@ -592,6 +594,8 @@ def trust_impact(ods_code: str):
         scenario=scenario,
         scenarios=SCENARIOS,
         resources=resources,
+        extra_chairs=extra_chairs,
+        chair_capacity=core_trust.capacity,
         contributors=ranked,
         contributor_chart=contributor_chart,
         growth=growth,
@@ -641,6 +645,7 @@ def appraisal_impact(appraisal_id: int):
         ),
         x_label="Financial quarter", y_label="Chair hours a week", x_labels=x, series=chair_series,
     )
+    trust_lines = _trust_lines_chart(appraisal, central, summaries["central"], labels)
     trust_chart = charts.bar_chart(
         chart_id="chart-by-trust",
         title=f"Net chair hours a week at steady state, by trust: {appraisal.ta_number or appraisal.title}",
@@ -670,6 +675,7 @@ def appraisal_impact(appraisal_id: int):
         scenarios=SCENARIOS,
         chair_chart=chair_chart,
         trust_chart=trust_chart,
+        trust_lines=trust_lines,
         financial_years=fy,
         brought_in=brought_in,
         displaced=displaced,
@@ -681,6 +687,32 @@ def appraisal_impact(appraisal_id: int):
         prices_label=prices.label(),
         unpriced=loaded.unpriced_regimens,
         spreads=appraisal,
+    )
+
+
+TRUST_LINES_MAX = 8
+
+
+def _trust_lines_chart(appraisal: Appraisal, result: core.ImpactResult, central: pd.DataFrame, labels: list[str]) -> charts.Chart:
+    """Each trust's net chair hours a week by quarter over five years (the largest few when there are many)."""
+    key = str(appraisal.id)
+    ranked = central["chair_hours_per_week_steady_state"].abs().sort_values(ascending=False, kind="stable")
+    codes = list(ranked.index[:TRUST_LINES_MAX])
+    series = []
+    x: list[str] = []
+    for code in codes:
+        weekly = result.appraisal_trust_weekly(key, code)["chair_hours"].to_numpy()
+        x, values = by_quarter_mean(weekly, labels)
+        series.append(charts.Series(f"{central.loc[code, 'trust_name']} ({code})", tuple(values)))
+    more = len(central) - len(codes)
+    return charts.line_chart(
+        chart_id="chart-trusts-over-time",
+        title=f"Net chair hours a week at each trust over five years: {appraisal.ta_number or appraisal.title}",
+        description=(
+            "Mean net chair hours a week in each financial quarter at each trust, central estimate"
+            + (f"; the {len(codes)} trusts with most chair hours are drawn, all {len(central)} are in the table below." if more else ".")
+        ),
+        x_label="Financial quarter", y_label="Chair hours a week", x_labels=x, series=series,
     )
 
 
