@@ -15,7 +15,6 @@ from ..models import (
     Drug,
     DrugPack,
     HrgCost,
-    Icb,
     Readiness,
     ReferenceValue,
     Regimen,
@@ -30,10 +29,6 @@ from ..models import (
 
 # Date changes of these fields are changes of status, not dates (audit.DATE_FIELDS_WITH_HISTORY).
 STATUS_FIELDS = ("status", "recommendation")
-
-
-def get_icb_by_ods(*, session: Session, ods_code: str) -> Icb | None:
-    return session.exec(select(Icb).where(Icb.ods_code == ods_code.upper())).first()
 
 
 def reference_value(*, session: Session, key: str) -> float | None:
