@@ -123,6 +123,7 @@ def test_shared_pages_are_noindex_uncached_and_send_no_referrer(app, client, db,
         assert "noindex" in response.headers["X-Robots-Tag"]
         assert response.headers["Referrer-Policy"] == "no-referrer"
         assert response.headers["Cache-Control"] == "private, no-store"
+        assert response.headers["X-Frame-Options"] == "DENY"
     page = reader.get(path).get_data(as_text=True)
     assert re.search(r'<meta name="robots" content="noindex[^"]*">', page)
 
@@ -324,3 +325,13 @@ def test_withdrawing_with_htmx_returns_only_the_list(app, client, db, users):
     assert app.test_client().get(path).status_code == 410
     whole = client.get("/sharing")
     assert "<html" in whole.get_data(as_text=True) and 'id="share-links-list"' in whole.get_data(as_text=True)
+
+
+def test_a_link_to_nice_that_is_not_a_web_address_is_not_made_a_link(app, client, db, users):
+    appraisal = _appraisal(db)
+    apply_changes(db, Actor(users["lead"].id, "lead", "web"), appraisal, {"nice_url": "javascript:alert(1)"})
+    db.commit()
+    sign_in(client, users["alliance"])
+    page = app.test_client().get(_create(client, f"appraisal:{appraisal.id}")).get_data(as_text=True)
+    assert "javascript:" not in page
+    assert "The appraisal on the NICE website" not in page

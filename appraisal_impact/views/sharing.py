@@ -53,6 +53,7 @@ def _shared_page_headers(response):
     if request.endpoint in SHARED_ENDPOINTS:
         response.headers["X-Robots-Tag"] = "noindex, nofollow"
         response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["X-Frame-Options"] = "DENY"  # not to be framed by another site
     if request.endpoint in NO_STORE_ENDPOINTS:
         response.headers["Cache-Control"] = "private, no-store"
     return response
