@@ -83,6 +83,10 @@ class AppraisalAssumptionsForm(FlaskForm):
     def validate(self, extra_validators=None) -> bool:
         super().validate(extra_validators)
         if self.eligible_method.data == "nice":
+            # The funnel is kept as entered but not used: an unfinished step is no reason to refuse the save.
+            for entry in self.funnel_steps.entries:
+                for sub in entry.form:
+                    sub.errors = []
             if self.national_eligible_per_year.data is None and not self.national_eligible_per_year.errors:
                 self.national_eligible_per_year.errors.append("Enter the number of eligible people a year, or build it step by step")
         else:

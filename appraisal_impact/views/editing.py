@@ -300,9 +300,9 @@ def _save_appraisal_lists(session, actor, appraisal: Appraisal, form: AppraisalA
     stored_steps = editing_queries.funnel_steps(session=session, appraisal_id=appraisal.id)
     if form.eligible_method.data == "funnel" or stored_steps:
         new_steps = [
-            (e.form.name.data.strip(), e.form.value.data, (e.form.source.data or "").strip())
+            ((e.form.name.data or "").strip(), e.form.value.data, (e.form.source.data or "").strip())
             for e in form.funnel_steps.entries
-            if form.eligible_method.data == "funnel" or (e.form.name.data and e.form.value.data is not None)
+            if form.eligible_method.data == "funnel" or ((e.form.name.data or "").strip() and e.form.value.data is not None)
         ]
         old_steps = [(s.name, s.value, s.source) for s in stored_steps]
         if [tuple(map(as_text, s)) for s in new_steps] != [tuple(map(as_text, s)) for s in old_steps]:
@@ -491,6 +491,15 @@ def appraisal_override(ods_code: str, appraisal_id: int):
         )
     flash(f"Your trust's patients a year for {appraisal_row.ta_number or appraisal_row.title} are saved.")
     return redirect(url_for("editing.trust_local", ods_code=trust.ods_code))
+
+
+@bp.route("/appraisals/<int:appraisal_id>/my-trust")
+def own_appraisal_override(appraisal_id: int):
+    """A pharmacist's way from an appraisal to their own trust's patients a year for it."""
+    trust = user_trust()
+    if trust is None:
+        abort(404)
+    return redirect(url_for("editing.appraisal_override", ods_code=trust.ods_code, appraisal_id=appraisal_id))
 
 
 def _patients_field(appraisal_row: Appraisal) -> str:

@@ -60,14 +60,13 @@ def preview():
     """Read and check the uploaded file; show every row and every problem. Nothing is saved."""
     require(current_user.may_edit_library)
     form = ImportUploadForm()
+    form.validate()
     upload = request.files.get("upload")
     kind = form.kind.data if form.kind.data in KINDS else None
-    if kind is None:
-        form.kind.errors = ["Select what you are importing"]
-    if upload is None or not upload.filename:
-        form.upload.errors = ["Select a CSV or Excel file"]
-    if not form.validate() or form.kind.errors or form.upload.errors:
-        errors = [(f.id if f.name != "kind" else f"{f.id}", f.errors[0]) for f in (form.kind, form.upload) if f.errors]
+    form.kind.errors = [] if kind else ["Select what you are importing"]
+    form.upload.errors = [] if upload is not None and upload.filename else ["Select a CSV or Excel file"]
+    if form.kind.errors or form.upload.errors:
+        errors = [(f.id, f.errors[0]) for f in (form.kind, form.upload) if f.errors]
         return make_response(render_template("imports/index.html", form=form, errors=errors, error_title=True, kinds=KINDS), 400)
     content = upload.read(importing.MAX_BYTES + 1)
     try:
