@@ -153,12 +153,18 @@ def test_readiness_flag_within_the_warning_period(client, small, db):
     # planned: deadline 10 December 2026 is 192 days away: not yet due
     assert "Not due yet" in _row(html, small["appraisals"]["planned"].id).get_text(" ", strip=True)
 
+    callout = BeautifulSoup(html, "html.parser").select_one(".nhsuk-warning-callout").get_text(" ", strip=True)
+    # overdue (27 May) and soon (24 June) are due; planned and negative are not
+    assert "2 of 2 trusts are not marked ready" in callout
+    assert "North Hospital : 2 appraisals, the first overdue by 5 days" in callout
     trusts = db.exec(Trust.__table__.select()).all()
     for trust in trusts:
         db.add(Readiness(trust_id=trust.id, appraisal_id=soon.id, status="ready"))
     db.commit()
     html = client.get("/dashboard").get_data(as_text=True)
     assert "All ready" in _row(html, soon.id).get_text(" ", strip=True)
+    callout = BeautifulSoup(html, "html.parser").select_one(".nhsuk-warning-callout").get_text(" ", strip=True)
+    assert "North Hospital : 1 appraisal, the first overdue by 5 days" in callout  # still not ready for the overdue one
 
 
 def test_readiness_warning_period_is_a_setting(client, small, db):

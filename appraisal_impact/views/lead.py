@@ -247,6 +247,7 @@ def dashboard():
     context = dict(
         rows=rows,
         totals=totals,
+        not_ready_trusts=not_ready_by_trust(rows),
         filters=filters,
         sort=sort,
         sorts=SORTS,
@@ -263,6 +264,26 @@ def dashboard():
     if not is_htmx():
         context["changes"] = what_changed(session, _default_since(today))
     return page_or_partial("lead/dashboard.html", "lead/_dashboard_table.html", **context)
+
+
+@dataclass(frozen=True)
+class TrustNotReady:
+    trust: Trust
+    appraisals: int  # appraisals due within the warning period that it is not ready for
+    earliest: date | None  # the soonest effective start (or deadline) among them
+
+
+def not_ready_by_trust(rows: list[DashboardRow]) -> list[TrustNotReady]:
+    """Trusts not ready for at least one appraisal due soon: most appraisals first, then soonest."""
+    counts: dict[int, list] = {}
+    for row in rows:
+        for trust in row.not_ready:
+            entry = counts.setdefault(trust.id, [trust, 0, None])
+            entry[1] += 1
+            if row.key_date and (entry[2] is None or row.key_date < entry[2]):
+                entry[2] = row.key_date
+    found = [TrustNotReady(trust, n, earliest) for trust, n, earliest in counts.values()]
+    return sorted(found, key=lambda t: (-t.appraisals, t.earliest or date.max, t.trust.name))
 
 
 def _scope_label(orgs: dict) -> str:
