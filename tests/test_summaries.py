@@ -216,3 +216,17 @@ def test_time_and_cost_are_net_of_displaced_treatments_but_patients_are_those_on
     icb = summaries.build_icb_summary(db, tiny["icb"], today=TODAY)
     assert icb.headline.chair_hours_per_week == pytest.approx(STARTS_PER_WEEK * 3.5, abs=0.05)
     assert icb.headline.new_patients_next_12_months == pytest.approx(STARTS_PER_WEEK * 52, abs=0.05)
+
+
+def test_an_icb_with_no_trusts_yet_has_a_summary_that_says_so(client, db, tiny):
+    empty = Icb(ods_code="QZZ", name="Empty ICB")
+    db.add(empty)
+    db.commit()
+    summary = summaries.build_icb_summary(db, empty, today=TODAY)
+    assert summary.trusts == () and summary.capacity == ()
+    assert summary.headline.new_patients_next_12_months is None
+    assert [line.new_patients_year1 for line in summary.appraisals] == [None]
+    sign_in(client, make_user(db, Role.viewer, email="viewer.empty@example.nhs.uk"))
+    page = client.get("/summaries/icbs/QZZ").get_data(as_text=True)
+    assert "This ICB has no trusts in the tool." in page
+    assert "No capacity figures have been entered" in page
