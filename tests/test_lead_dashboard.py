@@ -257,3 +257,17 @@ def test_what_changed_partial_for_htmx(client, small):
     sign_in(client, small["lead"])
     html = client.get("/dashboard/changes?since=2026-01-01", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert html.lstrip().startswith('<div id="what-changed"')
+
+
+def test_impact_pages_render_for_appraisals_without_regimens_or_dates(client, small):
+    """No regimen linked, no funding requirement, or a planned deadline only: pages still show, with nothing added."""
+    sign_in(client, small["lead"])
+    for appraisal in small["appraisals"].values():
+        response = client.get(f"/appraisals/{appraisal.id}/impact")
+        assert response.status_code == 200, appraisal.title
+        soup = BeautifulSoup(response.get_data(as_text=True), "html.parser")
+        assert [td.get_text(strip=True) for td in soup.select("#by-trust tfoot td")][4] == "0.0"  # central chair hours
+    negative = BeautifulSoup(client.get(f"/appraisals/{small['appraisals']['negative'].id}/impact").get_data(as_text=True), "html.parser")
+    assert "no funding requirement: not recommended" in negative.select_one("#deadlines").get_text(" ", strip=True)
+    assert client.get("/trusts/TNA/impact").status_code == 200  # a trust with no capacity figures entered
+    assert "capacity is not entered" in client.get("/trusts/TNA/impact").get_data(as_text=True)
