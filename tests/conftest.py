@@ -4,6 +4,7 @@ TEST_DATABASE_URL is set), a client, a CLI runner, users of every role, and the 
 from __future__ import annotations
 
 import os
+import uuid
 from datetime import date
 from urllib.parse import quote
 
@@ -35,22 +36,24 @@ def _fast_password_hashing_for_seeded_users():
 
 
 @pytest.fixture(scope="session")
-def database_url(worker_id: str) -> str:
-    """SQLite in memory, or a PostgreSQL schema of this test worker's own."""
+def database_url(worker_id: str):
+    """SQLite in memory, or a PostgreSQL schema of this test run's worker alone (dropped afterwards)."""
     if not TEST_DATABASE_URL:
-        return "sqlite://"
-    schema = f"test_{worker_id}"
+        yield "sqlite://"
+        return
+    schema = f"test_{worker_id}_{uuid.uuid4().hex[:8]}"
     admin = make_engine(TEST_DATABASE_URL)
     with admin.begin() as connection:
-        connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
         connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    admin.dispose()
     separator = "&" if "?" in TEST_DATABASE_URL else "?"
     url = f"{TEST_DATABASE_URL}{separator}options={quote(f'-csearch_path={schema}')}"
     schema_engine = make_engine(url)
     create_schema(schema_engine)
     schema_engine.dispose()
-    return url
+    yield url
+    with admin.begin() as connection:
+        connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    admin.dispose()
 
 
 def _empty_postgres_tables(db_engine) -> None:
