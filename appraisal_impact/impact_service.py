@@ -21,6 +21,7 @@ Approximations (named, so a reader can check them):
 from __future__ import annotations
 
 import threading
+import uuid
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date
@@ -345,8 +346,16 @@ def data_version(session: Session) -> tuple:
     """Changes whenever stored data change: every change writes an audit entry (audit.py)."""
     last_id, count = session.exec(select(func.max(m.AuditEntry.id), func.count(m.AuditEntry.id))).one()
     appraisals = session.exec(select(func.count(m.Appraisal.id), func.max(m.Appraisal.updated_at))).one()
-    bind = session.get_bind()
-    return (id(bind), str(bind.url), last_id, count, *appraisals)
+    return (_engine_token(session.get_bind()), last_id, count, *appraisals)
+
+
+def _engine_token(bind) -> str:
+    """A name for this engine that no other engine gets (`id()` can be reused once an engine is gone)."""
+    token = getattr(bind, "_appraisal_impact_cache_token", None)
+    if token is None:
+        token = uuid.uuid4().hex
+        bind._appraisal_impact_cache_token = token
+    return token
 
 
 def pipeline_impact(session: Session, *, scenario: str = "central", prices: PriceView = PriceView(),

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import abort, make_response, render_template, request
+from datetime import date
+
+from flask import abort, current_app, make_response, render_template, request
 from flask_login import current_user
 
 from .audit import Actor
@@ -35,3 +37,8 @@ def public(view):
 
 def current_actor() -> Actor:
     return Actor(current_user.id, current_user.name, "web")
+
+
+def today() -> date:
+    """Today, or the date a test or demonstration fixes in the app's settings (`TODAY`)."""
+    return current_app.config.get("TODAY") or date.today()

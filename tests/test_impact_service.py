@@ -9,8 +9,7 @@ from numpy.testing import assert_allclose
 
 from appraisal_impact import impact_service as svc
 from appraisal_impact.models import (
-    Appraisal, AppraisalRegimen, ConfidentialPrice, Drug, DrugPack, Icb, Regimen, RegimenComponent, Role,
-    Trust, TrustAppraisalOverride, TrustRegimenOverride, UptakeYear,
+    Appraisal, AppraisalRegimen, ConfidentialPrice, Drug, DrugPack, Icb, Regimen, RegimenComponent, Trust, TrustAppraisalOverride, TrustRegimenOverride, UptakeYear,
 )
 
 ENGLAND = 57_690_300

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from datetime import date
+
 
 from flask import Flask, current_app, render_template, request, send_from_directory
 from flask_login import current_user
@@ -14,6 +14,7 @@ from .. import queries
 from ..auth import login_manager
 from ..db import get_session
 from ..models import ROLE_LABELS, Role
+from ..web import today as web_today
 
 NHSUK_ASSETS = "vendor/nhsuk-frontend-10.6.1/assets"
 
@@ -37,12 +38,14 @@ def _navigation():
     extra = {
         "regimens.index": "Regimens",
         "lead.dashboard": "Dashboard",
+        "summaries.index": "Summaries",
         "sharing.index": "Sharing",
         "nice.index": "NICE updates",
     }
     allowed = {
         "regimens.index": {Role.pharmacist, Role.lead, Role.admin, Role.viewer, Role.alliance},
         "lead.dashboard": {Role.lead, Role.admin, Role.alliance, Role.viewer, Role.pharmacist},
+        "summaries.index": set(Role),
         "sharing.index": {Role.alliance, Role.lead, Role.admin},
         "nice.index": {Role.alliance, Role.lead, Role.admin},
     }
@@ -60,7 +63,7 @@ def _template_context():
         "example_data": example,
         "nav_links": _navigation(),
         "role_labels": ROLE_LABELS,
-        "today": date.today(),
+        "today": web_today(),
         "endpoints": current_app.view_functions,
     }
 

@@ -9,7 +9,6 @@ anything else.
 
 from __future__ import annotations
 
-from datetime import date
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 
@@ -22,7 +21,8 @@ from ..models import ApiToken, Appraisal, Role, utcnow
 from ..queries import sharing as sharing_queries
 from ..sharing import bearer_token, hash_token, looks_like_token, new_token
 from ..summaries import build_appraisal_summary, build_icb_summary, build_pipeline_summary, build_trust_capacity
-from ..web import current_actor, get_or_404, public
+from ..web import current_actor, get_or_404, public, today as web_today
+
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
@@ -85,7 +85,7 @@ def openapi():
 @public
 def pipeline():
     """Every appraisal with a funding requirement and its impact on the alliance, soonest deadline first."""
-    return jsonify(build_pipeline_summary(get_session(), today=date.today()).to_dict())
+    return jsonify(build_pipeline_summary(get_session(), today=web_today()).to_dict())
 
 
 @bp.route("/appraisals/<int:appraisal_id>/impact")
@@ -94,7 +94,7 @@ def appraisal_impact(appraisal_id: int):
     """One appraisal's summary: deadlines, patients, time and cost by trust."""
     session = get_session()
     appraisal = get_or_404(session, Appraisal, appraisal_id)
-    return jsonify(build_appraisal_summary(session, appraisal, today=date.today()).to_dict())
+    return jsonify(build_appraisal_summary(session, appraisal, today=web_today()).to_dict())
 
 
 @bp.route("/icbs/<ods_code>/summary")
@@ -105,7 +105,7 @@ def icb_summary(ods_code: str):
     icb = sharing_queries.get_icb_by_ods(session=session, ods_code=ods_code)
     if icb is None:
         abort(404)
-    return jsonify(build_icb_summary(session, icb, today=date.today()).to_dict())
+    return jsonify(build_icb_summary(session, icb, today=web_today()).to_dict())
 
 
 @bp.route("/trusts/<ods_code>/capacity")
@@ -116,7 +116,7 @@ def trust_capacity(ods_code: str):
     trust = queries.get_trust_by_ods(session=session, ods_code=ods_code)
     if trust is None:
         abort(404)
-    return jsonify(build_trust_capacity(session, trust, today=date.today()).to_dict())
+    return jsonify(build_trust_capacity(session, trust, today=web_today()).to_dict())
 
 
 # --- the admin page for API tokens ----------------------------------------------------------------

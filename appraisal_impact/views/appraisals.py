@@ -11,7 +11,7 @@ from ..models import Appraisal
 from ..planning import deadlines_for
 from ..queries import appraisals as appraisal_queries
 from ..impact_service import PriceView, pipeline_impact
-from ..web import get_or_404, page_or_partial
+from ..web import get_or_404, page_or_partial, today as web_today
 
 SCENARIOS = {"low": "Low", "central": "Central", "high": "High"}
 
@@ -19,7 +19,7 @@ SCENARIOS = {"low": "Low", "central": "Central", "high": "High"}
 def impact_table_context(session, appraisal: Appraisal, scenario: str) -> dict:
     """The per-trust impact of one appraisal for the signed-in user's price view."""
     prices = PriceView.for_user(current_user)
-    loaded, result = pipeline_impact(session, scenario=scenario, prices=prices)
+    loaded, result = pipeline_impact(session, scenario=scenario, prices=prices, today=web_today())
     summary = result.appraisal_by_trust_summary(str(appraisal.id))
     return {
         "appraisal": appraisal,
@@ -37,6 +37,7 @@ def _scenario() -> str:
     scenario = request.args.get("scenario", "central")
     return scenario if scenario in SCENARIOS else "central"
 
+
 bp = Blueprint("appraisals", __name__)
 
 
@@ -48,6 +49,7 @@ def show(appraisal_id: int):
     return render_template(
         "appraisals/show.html",
         deadlines=deadlines_for(appraisal),
+        today=web_today(),
         sources=queries.figure_sources(session=session, entity="appraisal", entity_id=appraisal.id),
         funnel=appraisal_queries.funnel_steps(session=session, appraisal_id=appraisal.id),
         uptake=appraisal_queries.uptake_years(session=session, appraisal_id=appraisal.id),

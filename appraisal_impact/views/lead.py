@@ -30,7 +30,8 @@ from ..planning import deadlines_for
 from ..queries import appraisals as appraisal_queries
 from ..queries import lead as lead_queries
 from ..queries import pipeline as pipeline_queries
-from ..web import current_actor, get_or_404, is_htmx, page_or_partial
+from ..web import current_actor, get_or_404, is_htmx, page_or_partial, today as web_today
+
 
 bp = Blueprint("lead", __name__)
 
@@ -70,7 +71,7 @@ NOT_FIGURES = frozenset({"title", "medicine", "indication", "tumour_site", "proc
 
 def _today() -> date:
     """Today, or the date a test or demonstration fixes in the app's settings (`TODAY`)."""
-    return current_app.config.get("TODAY") or date.today()
+    return web_today()
 
 
 def _prices() -> impact_service.PriceView:

@@ -12,7 +12,8 @@ from ..db import get_session
 from ..models import Appraisal
 from ..planning import deadlines_for
 from ..queries import pipeline as pipeline_queries
-from ..web import page_or_partial
+from ..web import page_or_partial, today as web_today
+
 
 bp = Blueprint("pipeline", __name__)
 
@@ -74,5 +75,5 @@ def index():
         sorts=SORTS,
         tumour_sites=pipeline_queries.tumour_sites(session=session),
         statuses=pipeline_queries.statuses(session=session),
-        today=date.today(),
+        today=web_today(),
     )

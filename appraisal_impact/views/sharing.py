@@ -36,8 +36,9 @@ from ..sharing import (
     new_token,
 )
 from ..summaries import build_appraisal_summary, build_icb_summary, to_json
-from ..web import current_actor, get_or_404, is_htmx, page_or_partial, public
+from ..web import current_actor, get_or_404, is_htmx, page_or_partial, public, today as web_today
 from .summaries import FILE_TYPES, print_html, summary_file
+
 
 bp = Blueprint("sharing", __name__)
 
@@ -145,7 +146,7 @@ def _validate(form: LinkForm, session, today: date) -> tuple[str, object] | None
 
 def _render_form(form: LinkForm, status: int = 200):
     session = get_session()
-    today = date.today()
+    today = web_today()
     return render_template(
         "sharing/new.html", form=form, targets=_targets(session), max_days=MAX_LINK_DAYS,
         latest=latest_expiry(today), error_title=bool(form.errors),
@@ -155,8 +156,8 @@ def _render_form(form: LinkForm, status: int = 200):
 def _build(session, kind: str, target):
     """The summary of `target` as shared, as at today: list prices only (the builders use nothing else)."""
     if kind == "icb":
-        return build_icb_summary(session, target, today=date.today())
-    return build_appraisal_summary(session, target, today=date.today())
+        return build_icb_summary(session, target, today=web_today())
+    return build_appraisal_summary(session, target, today=web_today())
 
 
 # --- pages for alliance staff ---------------------------------------------------------------------
@@ -185,7 +186,7 @@ def index():
 def new():
     """Make a share link; the link (with its token) is shown once, on the page that follows."""
     session = get_session()
-    today = date.today()
+    today = web_today()
     if request.method == "GET":
         expires_on = default_expiry(today, current_app.config.get("SHARE_LINK_DAYS", 30))
         return _render_form(LinkForm.blank(request.args.get("target", ""), expires_on))

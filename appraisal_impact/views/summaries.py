@@ -6,7 +6,6 @@ and every file. `summary_file` and `print_html` are used by the shared pages too
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 from flask import Blueprint, abort, current_app, make_response, render_template, url_for
@@ -18,7 +17,8 @@ from ..exports import summary_files
 from ..models import Appraisal
 from ..queries import sharing as sharing_queries
 from ..summaries import build_appraisal_summary, build_icb_summary
-from ..web import get_or_404
+from ..web import get_or_404, today as web_today
+
 
 bp = Blueprint("summaries", __name__)
 
@@ -83,7 +83,7 @@ def index():
 def icb(ods_code: str):
     """An ICB's summary page."""
     icb = _icb_or_404(ods_code)
-    summary = build_icb_summary(get_session(), icb, today=date.today()).to_dict()
+    summary = build_icb_summary(get_session(), icb, today=web_today()).to_dict()
     return render_template(
         "summaries/icb.html", summary=summary,
         files=file_links("summaries.icb_file", ods_code=icb.ods_code), share_url=_share_url("icb", icb.id),
@@ -96,7 +96,7 @@ def icb_file(ods_code: str, file_type: str):
     if file_type not in FILE_TYPES:
         abort(404)
     icb = _icb_or_404(ods_code)
-    return summary_file(build_icb_summary(get_session(), icb, today=date.today()).to_dict(), file_type)
+    return summary_file(build_icb_summary(get_session(), icb, today=web_today()).to_dict(), file_type)
 
 
 @bp.route("/summaries/appraisals/<int:appraisal_id>")
@@ -104,7 +104,7 @@ def appraisal(appraisal_id: int):
     """An appraisal's summary page."""
     session = get_session()
     row = get_or_404(session, Appraisal, appraisal_id)
-    summary = build_appraisal_summary(session, row, today=date.today()).to_dict()
+    summary = build_appraisal_summary(session, row, today=web_today()).to_dict()
     return render_template(
         "summaries/appraisal.html", summary=summary,
         files=file_links("summaries.appraisal_file", appraisal_id=row.id), share_url=_share_url("appraisal", row.id),
@@ -118,4 +118,4 @@ def appraisal_file(appraisal_id: int, file_type: str):
         abort(404)
     session = get_session()
     row = get_or_404(session, Appraisal, appraisal_id)
-    return summary_file(build_appraisal_summary(session, row, today=date.today()).to_dict(), file_type)
+    return summary_file(build_appraisal_summary(session, row, today=web_today()).to_dict(), file_type)

@@ -2,7 +2,6 @@
 
 from datetime import date
 
-import numpy as np
 import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
