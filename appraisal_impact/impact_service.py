@@ -23,7 +23,7 @@ from __future__ import annotations
 import threading
 import uuid
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from sqlalchemy import func
@@ -187,6 +187,13 @@ def _clinic_appointments_per_cycle(regimen: m.Regimen) -> float:
     return 1 / max(regimen.clinic_every_n_cycles or 1, 1)
 
 
+def _use(core_regimens: dict[int, core.Regimen], link: m.AppraisalRegimen) -> core.RegimenUse:
+    regimen = core_regimens[link.regimen_id]
+    if not link.counts_patients:
+        regimen = replace(regimen, counts_patients=False)
+    return core.RegimenUse(regimen, link.share_pct / 100)
+
+
 def _spread(low_pct: float, high_pct: float) -> core.Spread:
     return core.Spread(low_pct / 100, high_pct / 100)
 
@@ -286,8 +293,8 @@ def model_inputs(session: Session, *, prices: PriceView = PriceView(), today: da
             eligible_per_year=eligible,
             uptake_percent_by_year=tuple(float(u.percent) for u in uptake.get(a.id, [])) or (0.0,),
             effective_start=deadlines_for(a).effective_start.date,
-            brings_in=tuple(core.RegimenUse(core_regimens[u.regimen_id], u.share_pct / 100) for u in uses if u.role == "brings in"),
-            displaces=tuple(core.RegimenUse(core_regimens[u.regimen_id], u.share_pct / 100) for u in uses if u.role == "displaces"),
+            brings_in=tuple(_use(core_regimens, u) for u in uses if u.role == "brings in"),
+            displaces=tuple(_use(core_regimens, u) for u in uses if u.role == "displaces"),
             tumour_site=a.tumour_site or None,
             eligible_growth_percent_per_year=a.eligible_growth_pct or 0.0,
             eligible_spread=_spread(a.eligible_low_pct, a.eligible_high_pct),

@@ -306,6 +306,9 @@ class AppraisalRegimen(SQLModel, table=True):
     regimen_id: int = Field(foreign_key="regimen.id", index=True)
     role: str = "brings in"  # "brings in" | "displaces"
     share_pct: float = 100.0
+    # False for a regimen given alongside another one the appraisal brings in (e.g. extra loading
+    # doses): it adds chair, pharmacy, clinic time and cost, but not patients.
+    counts_patients: bool = True
     source: str = ""
 
 

@@ -299,6 +299,7 @@ FILE_COLUMNS: dict[str, tuple[Column, ...]] = {
         Column("role", required=True, choices=REGIMEN_ROLES),
         Column("share_pct", FLOAT, required=True),
         "source",
+        Column("given_alongside", BOOL),
     ),
     "users.csv": _columns(
         Column("email", required=True),
@@ -321,6 +322,7 @@ OPTIONAL_HEADER_COLUMNS = {
         "nice_url",
     },
     "users.csv": {"is_example", "can_see_confidential_prices"},
+    "appraisal_regimens.csv": {"given_alongside"},
 }
 
 # Numbers that may legitimately be below zero: dates in the past, a shrinking population.
@@ -851,7 +853,8 @@ class _Loader:
             row.file,
             AppraisalRegimen,
             {"appraisal_id": appraisal.id, "regimen_id": regimen.id, "role": row["role"]},
-            {"share_pct": row["share_pct"], "source": row["source"] or ""},
+            {"share_pct": row["share_pct"], "source": row["source"] or "",
+             "counts_patients": not row["given_alongside"]},
         )
 
     def users(self, row: Row):

@@ -138,3 +138,22 @@ def test_price_view_for_users(seeded, users):
     assert pharmacist.trust_ids == frozenset({users["pharmacist"].trust_id}) and not pharmacist.all_trusts
     assert svc.PriceView.for_user(SignedInUser(users["lead"])).all_trusts
     assert svc.PriceView.for_user(None).is_list_only
+
+
+def test_a_regimen_given_alongside_adds_time_but_not_patients(db, tiny):
+    # Extra doses given alongside the main regimen (a one-cycle course, 30 chair minutes) for every patient:
+    # patients stay 1 a week at Big Trust (108 on treatment); chair time gains 1 × 0.5 h a week.
+    extra = Regimen(name="Testumab loading dose", cycle_length_days=7, attendance_days="1", max_cycles=1,
+                    clinic_type="none", clinic_minutes=0)
+    db.add(extra)
+    db.commit()
+    db.add(RegimenComponent(regimen_id=extra.id, drug_id=tiny["pack"].drug_id, dose=100, days="1",
+                            chair_minutes_first_cycle=30, chair_minutes_later_cycles=30))
+    db.add(AppraisalRegimen(appraisal_id=tiny["appraisal"].id, regimen_id=extra.id, role="brings in",
+                            share_pct=100, counts_patients=False))
+    db.commit()
+    _l, result = svc.pipeline_impact(db, today=TODAY)
+    big = result.appraisal_by_trust_summary(str(tiny["appraisal"].id)).loc["TB1"]
+    assert_allclose(big["patients_on_treatment_steady_state"], 108.0, rtol=1e-6)
+    assert_allclose(big["chair_hours_per_week_steady_state"], 18.5, rtol=1e-6)
+    assert_allclose(big["clinic_appointments_per_week_steady_state"], 18.0, rtol=1e-6)

@@ -130,6 +130,9 @@ class Regimen:
     drug_cost_per_cycle : [£/cycle], from :mod:`.drug_cost` at the price the caller may see.
     first_attendance_hrg : SB12Z, SB13Z or SB14Z; later attendances of a cycle are SB15Z;
         oral regimens are SB11Z per cycle.
+    counts_patients : False for a regimen given alongside another the appraisal brings in
+        (e.g. extra loading doses): it adds attendances, time and cost but no new patients and
+        no patients on treatment, so patients are not counted twice.
     """
 
     name: str
@@ -144,6 +147,7 @@ class Regimen:
     clinic_minutes_per_appointment: float = CLINIC_MINUTES_PER_APPOINTMENT
     drug_cost_per_cycle: float = 0.0
     first_attendance_hrg: str = "SB12Z"
+    counts_patients: bool = True
 
     def coefficients(self, tariffs: DeliveryTariffs) -> np.ndarray:
         """[measure, kernel row] matrix turning kernel rows into measures."""
@@ -154,8 +158,10 @@ class Regimen:
             self.chair_minutes_first_cycle if self.chair_minutes_later_cycles is None
             else self.chair_minutes_later_cycles
         )
-        coef[_M["new_starts"], _B["starts"]] = 1.0
-        coef[_M["patients_on_treatment"], _B["on_treatment"]] = 1.0
+        if self.counts_patients:
+            # a regimen given alongside another (counts_patients False) adds time and cost, not people
+            coef[_M["new_starts"], _B["starts"]] = 1.0
+            coef[_M["patients_on_treatment"], _B["on_treatment"]] = 1.0
         coef[_M["attendances"], [first, later]] = 1.0
         coef[_M["chair_hours"], first] = self.chair_minutes_first_cycle / 60
         coef[_M["chair_hours"], later] = later_minutes / 60
