@@ -222,6 +222,7 @@ def test_add_a_funnel_step_without_javascript(app, db, people, ta1037):
 
 BAD_ASSUMPTIONS = [
     ({"regimens-0-share_pct": "120"}, "regimens-0-share_pct", "The share must be between 0% and 100%"),
+    ({"regimens-0-regimen_id": ""}, "regimens-0-regimen_id", "Choose a regimen, or remove this row"),
     ({"national_eligible_per_year": "a few hundred"}, "national_eligible_per_year", "Eligible people a year must be a number, like 352"),
     ({"uptake_1": "130"}, "uptake_1", "Uptake in year 1 must be between 0% and 100%"),
     ({"uptake_3": ""}, "uptake_3", "Enter the uptake in year 3, or leave the later years blank"),

@@ -257,6 +257,8 @@ def test_two_editors_the_second_is_refused_and_shown_what_changed(app, db, peopl
     assert "Your changes were not saved" in html and "after you opened it" in html
     assert "Pharmacist" in html and ">65<" in html  # who changed what, meanwhile
     assert "Cycle length (days)" in html and ">28<" in html and ">21<" in html  # yours beside the saved one
+    differences = html[html.index('id="conflict-differences"'):]
+    assert re.search(r"Component 1 \(Pembrolizumab\): chair minutes, first cycle</th><td>50</td>\s*<td><strong>99</strong> <span[^>]*>Your change</span></td>\s*<td><strong>65</strong> <span[^>]*>Changed meanwhile", differences)
     db.expire_all()
     saved = db.get(Regimen, pembro.id)
     component = db.exec(select(RegimenComponent).where(RegimenComponent.regimen_id == pembro.id)).one()
@@ -377,3 +379,34 @@ def test_without_javascript_the_preview_button_shows_the_impact_and_saves_nothin
     html = text_of(client.post("/regimens/new", data=regimen_form(action="preview")))
     assert "<html" in html and "Chair hours a week" in html and 'id="preview-table"' in html
     assert regimen_named(db, NEW_NAME) is None
+
+
+# --- CSRF, as in production --------------------------------------------------------------------------
+
+
+def test_with_csrf_protection_the_form_and_htmx_requests_carry_the_token(csrf_app):
+    from datetime import date
+
+    from sqlmodel import Session
+
+    from appraisal_impact.models import Role
+    from appraisal_impact.seeding import seed_database
+    from tests.conftest import PASSWORD, make_user
+
+    with Session(csrf_app.extensions["appraisal_impact.engine"], expire_on_commit=False) as session:
+        seed_database(session, None, today=date(2026, 6, 1))
+        session.commit()
+        user = make_user(session, Role.pharmacist, trust_ods="RHM", email="csrf.pharmacist@example.nhs.uk")
+    client = csrf_app.test_client()
+
+    def token(html: str) -> str:
+        return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+    sign_in_page = text_of(client.get("/sign-in"))
+    assert client.post("/sign-in", data={"email": user.email, "password": PASSWORD, "csrf_token": token(sign_in_page)}).status_code == 302
+    editor = text_of(client.get("/regimens/new"))
+    assert client.post("/regimens/new", data=regimen_form()).status_code == 400  # no token: refused
+    header_token = re.search(r'id="csrf" data-token="([^"]+)"', editor).group(1)  # what app.js sends with htmx
+    preview_response = client.post("/regimens/preview", data=regimen_form(), headers={"HX-Request": "true", "X-CSRFToken": header_token})
+    assert preview_response.status_code == 200 and "Chair hours a week" in text_of(preview_response)
+    assert client.post("/regimens/new", data=regimen_form() | {"csrf_token": token(editor)}).status_code == 302

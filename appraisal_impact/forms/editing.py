@@ -114,6 +114,9 @@ class AppraisalAssumptionsForm(FlaskForm):
                     f"The shares of the regimens it {'brings in' if role == 'brings in' else 'displaces'} add up to "
                     f"{total:g}%: they must add up to 100% or less"
                 )
+        for entry in self.regimens.entries:
+            if not entry.form.regimen_id.data and not entry.form.regimen_id.errors:
+                entry.form.regimen_id.errors.append("Choose a regimen, or remove this row")
         seen: set[tuple[str, str]] = set()
         for entry in self.regimens.entries:
             key = (entry.form.regimen_id.data, entry.form.role.data)

@@ -73,7 +73,7 @@ def opened_at(form) -> datetime | None:
 def stamp_opened(form, row) -> None:
     """Fill the hidden version and opened-at fields on a freshly opened form."""
     form.version.data = str(getattr(row, "version", 1) or 1)
-    form.opened_at.data = utcnow().isoformat(timespec="seconds")
+    form.opened_at.data = utcnow().isoformat()
 
 
 def form_page(template: str, form, *, status: int | None = None, **context):
@@ -85,15 +85,42 @@ def form_page(template: str, form, *, status: int | None = None, **context):
 
 @dataclass(frozen=True)
 class Difference:
+    """One figure as the editor entered it and as it is saved now; `audit_field` finds its history."""
+
     label: str
     yours: str
     saved: str
+    audit_field: str = ""
+
+
+@dataclass(frozen=True)
+class ConflictRow:
+    label: str
+    opened: str  # when the editor opened the page
+    yours: str
+    saved: str
+
+    @property
+    def changed_by_you(self) -> bool:
+        return self.yours != self.opened
+
+    @property
+    def changed_meanwhile(self) -> bool:
+        return self.saved != self.opened
 
 
 def conflict_page(*, what: str, back_url: str, row_label: str, entity: str, entity_ids: list[int],
                   since: datetime | None, differences: list[Difference]):
     """409: someone saved this after the editor opened it. Show what changed meanwhile; save nothing."""
     history = regimen_queries.audit_entries(session=get_session(), entity=entity, entity_ids=entity_ids, since=since, limit=50)
+    opened: dict[str, str] = {}
+    for entry in history:  # newest first: the last one seen for a field is the oldest, its old value what the editor saw
+        opened[entry.field] = entry.old_value
+    rows = [
+        ConflictRow(d.label, opened.get(d.audit_field, d.saved) if since else d.saved, d.yours, d.saved)
+        for d in differences
+        if d.yours != d.saved
+    ]
     body = render_template(
         "editing/conflict.html",
         what=what,
@@ -101,14 +128,14 @@ def conflict_page(*, what: str, back_url: str, row_label: str, entity: str, enti
         row_label=row_label,
         history=history,
         since=since,
-        differences=[d for d in differences if d.yours != d.saved],
+        differences=rows,
         error_title=True,
     )
     return make_response(body, 409)
 
 
 def differences_between(submitted: dict[str, Any], row) -> list[Difference]:
-    return [Difference(field_label(name), as_text(value), as_text(getattr(row, name))) for name, value in submitted.items()]
+    return [Difference(field_label(name), as_text(value), as_text(getattr(row, name)), name) for name, value in submitted.items()]
 
 
 def save_source(session, actor, *, entity: str, entity_id: int, field: str, source: str, is_estimate: bool = False) -> None:

@@ -279,10 +279,6 @@ def _save_components(session, actor, regimen: Regimen, form: RegimenForm) -> boo
     return changed
 
 
-def _components_summary(session, regimen_id: int) -> str:
-    return "; ".join(_component_summary(r.drug.name, r.component) for r in regimen_queries.components(session=session, regimen_id=regimen_id))
-
-
 def _editor_post(regimen: Regimen | None):
     """Add or remove a component row, or validate and save (shared by new and edit)."""
     session = get_session()
@@ -331,10 +327,7 @@ def _editor_post(regimen: Regimen | None):
         session.rollback()
         current = session.get(Regimen, regimen_id)
         session.refresh(current)
-        yours = "; ".join(
-            _component_summary(e.form.drug.data, _ComponentView(_component_values(e.form))) for e in form.components.entries
-        )
-        differences = differences_between(values, current) + [Difference("Components", yours, _components_summary(session, regimen_id))]
+        differences = differences_between(values, current) + _component_differences(session, regimen_id, form)
         return conflict_page(
             what="regimen", back_url=url_for("regimens.edit", regimen_id=regimen_id), row_label=current.name,
             entity="regimen", entity_ids=[regimen_id], since=since, differences=differences,
@@ -343,8 +336,31 @@ def _editor_post(regimen: Regimen | None):
     return redirect(url_for("regimens.show", regimen_id=regimen_id))
 
 
-class _ComponentView:
-    """Submitted component values with attribute access, for the summary on the conflict page."""
+def _component_differences(session, regimen_id: int, form: RegimenForm) -> list[Difference]:
+    """Each component figure the editor entered beside the saved one, position by position."""
+    saved = regimen_queries.components(session=session, regimen_id=regimen_id)
+    out = []
+    for position, entry in enumerate(form.components.entries, start=1):
+        values = _component_values(entry.form)
+        if position > len(saved):
+            out.append(Difference(f"Component {position}", _component_summary(entry.form.drug.data, _Submitted(values)), "not there"))
+            continue
+        row = saved[position - 1]
+        label = f"component {position} ({row.drug.name})"
+        shown = f"C{label[1:]}"
+        if entry.form.drug.data.strip().lower() != row.drug.name.lower():
+            out.append(Difference(f"{shown}: drug", entry.form.drug.data, row.drug.name, f"{label} drug"))
+        for name, value in values.items():
+            out.append(Difference(f"{shown}: {COMPONENT_LABELS[name]}", as_text(value), as_text(getattr(row.component, name)),
+                                  f"{label} {COMPONENT_LABELS[name]}"))
+    for position in range(len(form.components.entries) + 1, len(saved) + 1):
+        row = saved[position - 1]
+        out.append(Difference(f"Component {position}", "not there", _component_summary(row.drug.name, row.component)))
+    return out
+
+
+class _Submitted:
+    """Submitted component values with attribute access, for a one-line summary."""
 
     def __init__(self, values: dict[str, Any]):
         self.__dict__.update(values)
