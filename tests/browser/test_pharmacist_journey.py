@@ -9,6 +9,7 @@ import re
 import time
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PASSWORD, assert_accessible  # noqa: F401
 
@@ -82,14 +83,16 @@ def test_pharmacist_adds_a_regimen_sets_local_chair_minutes_and_finds_the_change
     page.get_by_role("button", name="Add regimen", exact=True).click()
 
     # the regimen's page
-    assert page.get_by_role("heading", name=REGIMEN).is_visible()
+    expect(page.get_by_role("heading", name=REGIMEN)).to_be_visible()
     components = page.locator("table").filter(has_text="Chair minutes, first cycle").first
     assert "Pembrolizumab" in components.inner_text() and "Gemcitabine" in components.inner_text()
     assert_accessible(page, "the new regimen")
 
     # the trust's own chair minutes, with the preview changing before anything is saved
     page.get_by_role("button", name="Set local timings for RHM").click()
-    assert "Alliance figure: 75 minutes" in page.content()  # (60 on day 1 + 45 on days 1 and 8) / 2 attendances
+    page.wait_for_load_state()
+    # (60 on day 1 + 45 on days 1 and 8) / 2 attendances
+    expect(page.locator("#chair_minutes_first_cycle-note")).to_have_text("Alliance figure: 75 minutes")
     page.locator("#preview td[data-measure=chair_hours_per_week]").first.wait_for()
     alliance = _preview_cell(page, "chair_hours_per_week", "Alliance figures")
     before = _preview_cell(page, "chair_hours_per_week", "Your figures")
@@ -108,7 +111,7 @@ def test_pharmacist_adds_a_regimen_sets_local_chair_minutes_and_finds_the_change
     page.get_by_label("Where these figures come from").fill("Day unit audit, May 2026")
     assert_accessible(page, "local timings with the preview")
     page.get_by_role("button", name="Save local timings").click()
-    assert "are saved" in page.content()
+    expect(page.get_by_text("Your trust's local figures for")).to_be_visible()
 
     # the change, in the history of the override and of the trust
     history = page.locator("table").filter(has_text="History of changes")
