@@ -204,3 +204,19 @@ def test_migrations_build_the_same_schema_as_the_models(tmp_path, database_url):
         diff = compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
     assert [d for d in diff if d[0] in ("add_table", "add_column", "remove_column")] == []
     migrated.dispose()
+
+
+def test_security_headers_and_a_script_policy_with_a_nonce(client, users):
+    sign_in(client, users["viewer"])
+    response = client.get("/pipeline")
+    policy = response.headers["Content-Security-Policy"]
+    nonce = re.search(r"'nonce-([^']+)'", policy).group(1)
+    html = response.get_data(as_text=True)
+    # every inline script carries the nonce; every other script comes from this site
+    inline = re.findall(r"<script(?![^>]*\bsrc=)([^>]*)>", html)
+    assert inline and all(f'nonce="{nonce}"' in attributes for attributes in inline)
+    assert "frame-ancestors 'none'" in policy and "unsafe-eval" not in policy
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert re.search(r"'nonce-([^']+)'", client.get("/pipeline").headers["Content-Security-Policy"]).group(1) != nonce
+    assert "hx-on" not in html

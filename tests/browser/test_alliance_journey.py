@@ -16,7 +16,7 @@ def test_alliance_staff_share_a_summary_then_withdraw_it(browser, page, live_ser
     # find the ICB's summary and check it reads well before sharing it
     page.get_by_role("link", name="Sharing").click()
     assert_accessible(page, "sharing, no links yet")
-    page.get_by_role("link", name="Summaries").click()
+    page.get_by_role("navigation", name="Menu").get_by_role("link", name="Summaries").click()
     page.get_by_role("link", name="NHS Dorset Integrated Care Board").click()
     assert page.get_by_role("heading", level=1).inner_text().startswith("NHS Dorset Integrated Care Board")
     assert page.get_by_text("Figures as at").is_visible()
