@@ -26,6 +26,7 @@ from tests.conftest import make_user, sign_in
 
 TODAY = date.today()
 STARTS_PER_WEEK = 520 / 52.18  # eligible × uptake / weeks a year [patients/week]
+YEAR_1_WEEKS = 52 + 1.25 / 7  # 365.25 days: 52 whole weeks and 1.25 days of the 53rd
 ATTENDANCES_PER_PATIENT = 4
 
 
@@ -73,10 +74,12 @@ def test_appraisal_summary_worked_by_hand(db, tiny):
     assert trust.chairs_needed == pytest.approx(STARTS_PER_WEEK * 4 / (10 * 5 * 0.8), abs=0.01)
     assert trust.aseptic_hours_per_week == pytest.approx(STARTS_PER_WEEK * 4 * 51 / 60, abs=0.05)
     assert trust.eligible_per_year == pytest.approx(520, abs=0.05)
-    # year 1 = the 53 grid weeks whose offset from the start is under 365.25 days: 53 weeks of starts
-    assert trust.new_patients_year1 == pytest.approx(STARTS_PER_WEEK * 53, abs=0.05)
-    # cycles in year-1 week w = starts × min(w + 1, 4): 1 + 2 + 3 + 4 × 50 = 206 weeks' worth, at £1,000 (list)
-    assert trust.cost_drug_year1 == pytest.approx(STARTS_PER_WEEK * 206 * 1000, abs=1)
+    # year 1 = 365.25 days from the start: weeks 0..51 whole and 1.25/7 of week 52 → 520 patients
+    assert trust.new_patients_year1 == pytest.approx(STARTS_PER_WEEK * YEAR_1_WEEKS, abs=0.05)
+    assert trust.new_patients_year1 == pytest.approx(520, abs=0.05)
+    # cycles in week w = starts × min(w + 1, 4): weeks 0..51 give 1 + 2 + 3 + 4 × 49 = 202, week 52 adds
+    # 4 × 1.25/7; at £1,000 a cycle (list)
+    assert trust.cost_drug_year1 == pytest.approx(STARTS_PER_WEEK * (202 + 4 * 1.25 / 7) * 1000, abs=1)
     assert summary.total.cost_drug_year1 == trust.cost_drug_year1
     deadline, start, ninety = summary.deadlines
     assert deadline.date == add_calendar_months(TODAY - timedelta(days=20), 3)
@@ -208,8 +211,8 @@ def test_time_and_cost_are_net_of_displaced_treatments_but_patients_are_those_on
     summary = summaries.build_appraisal_summary(db, tiny["appraisal"], today=TODAY)
     # chair: 4 one-hour visits each, less half the patients' 2 half-hour visits = 3.5 hours per weekly start
     assert summary.total.chair_hours_per_week == pytest.approx(STARTS_PER_WEEK * 3.5, abs=0.05)
-    assert summary.total.new_patients_year1 == pytest.approx(STARTS_PER_WEEK * 53, abs=0.05)
-    assert summary.displaced_total.new_patients_year1 == pytest.approx(STARTS_PER_WEEK * 53 / 2, abs=0.05)
+    assert summary.total.new_patients_year1 == pytest.approx(STARTS_PER_WEEK * YEAR_1_WEEKS, abs=0.05)
+    assert summary.displaced_total.new_patients_year1 == pytest.approx(STARTS_PER_WEEK * YEAR_1_WEEKS / 2, abs=0.05)
     assert summary.displaced_total.chair_hours_per_week == pytest.approx(STARTS_PER_WEEK * 0.5, abs=0.05)
     assert [(t.regimen, t.role) for t in summary.treatments] == [("Testumab weekly x4", "brings in"),
                                                                  ("Oldumab weekly x2", "displaces")]

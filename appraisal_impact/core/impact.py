@@ -835,13 +835,13 @@ class ImpactResult:
             "clinic_hours_per_week_steady_state": steady[_M["clinic_hours"]],
         }
         for year in (1, 2):
-            weeks = year_from_start_weeks(start_week, year, len(self.week_starts))
-            if weeks is None:
+            weights = year_from_start_weights(start_week, year, len(self.week_starts))
+            if weights is None:
                 total = np.full(len(MEASURES), np.nan)
                 mean = np.full(len(MEASURES), np.nan)
             else:
-                total = series[:, weeks].sum(axis=1)
-                mean = series[:, weeks].mean(axis=1)
+                total = series @ weights
+                mean = total / weights.sum()
             row[f"new_starts_year{year}"] = total[_M["new_starts"]]
             row[f"chair_hours_per_week_year{year}"] = mean[_M["chair_hours"]]
             for cost in COST_MEASURES:
@@ -860,6 +860,22 @@ def year_from_start_weeks(start_week: int | None, year: int, n_weeks: int) -> sl
     if first < 0 or end > n_weeks:
         return None
     return slice(first, end)
+
+
+def year_from_start_weights(start_week: int | None, year: int, n_weeks: int) -> np.ndarray | None:
+    """Each grid week's share of year ``year`` (1-based) from a start week [fraction of the week].
+
+    Year y is days [365.25 (y−1), 365.25 y) from the start week's Monday; a week that straddles
+    the boundary counts for the fraction of its 7 days inside, so a year holds 52.18 weeks, not
+    53 or 52 (10 patients a year give 10.0 in year 1, not 10.16). None if not wholly on the grid.
+    """
+    weeks = year_from_start_weeks(start_week, year, n_weeks)
+    if weeks is None:
+        return None
+    first_day, last_day = DAYS_PER_YEAR * (year - 1), DAYS_PER_YEAR * year
+    offsets = (np.arange(n_weeks) - start_week) * 7.0
+    overlap = np.clip(np.minimum(offsets + 7, last_day) - np.maximum(offsets, first_day), 0.0, 7.0)
+    return overlap / 7.0
 
 
 # --------------------------------------------------------------------------- periods

@@ -97,8 +97,11 @@ def test_uptake_by_year_from_start(england, pembrolizumab_q6w, grid_start):
     assert_allclose(starts[:53], 1.0)
     assert_allclose(starts[53:], 2.0)  # later years hold the last uptake
     summary = result.appraisal_by_trust_summary("TA2")
-    assert_allclose(summary.loc["ENG", "new_starts_year1"], 53.0)
-    assert_allclose(summary.loc["ENG", "new_starts_year2"], 104.0)
+    # The summary splits the week that straddles a year's end by its days: year 1 = weeks 0..51 whole
+    # (364 days) + 1.25/7 of week 52 → 52 + 0.178571 starts; year 2 = 5.75/7 of week 52 (1 a week),
+    # weeks 53..103 whole (51 × 2) and 2.5/7 of week 104 (days 728–730.5, 2 a week) → 103.535714.
+    assert_allclose(summary.loc["ENG", "new_starts_year1"], 52 + 1.25 / 7)
+    assert_allclose(summary.loc["ENG", "new_starts_year2"], 5.75 / 7 + 102 + 2 * 2.5 / 7)
     by_year = by_year_from_start(result.trust_weekly("ENG"), grid_start)
     assert_allclose(by_year.loc[1, "new_starts"], 53.0)
 
