@@ -15,7 +15,8 @@ Approximations (named, so a reader can check them):
 - oral drugs are costed pro rata per mg dispensed (as NICE templates do), injectables with the
   cheapest combination of whole vials;
 - a drug with no price the viewer may see (e.g. enfortumab vedotin, list price not published)
-  costs £0 and `unpriced_regimens` names it, so pages can say so.
+  costs £0 and `unpriced_regimens` names the regimens the pipeline uses that contain one, so pages
+  can say so.
 """
 
 from __future__ import annotations
@@ -225,12 +226,12 @@ def model_inputs(session: Session, *, prices: PriceView = PriceView(), today: da
         components.setdefault(c.regimen_id, []).append(c)
     by_drug, by_trust_drug = _packs_by_drug(session, prices)
 
-    unpriced: set[str] = set()
+    unpriced: set[int] = set()
     core_regimens: dict[int, core.Regimen] = {}
     for regimen in regimens.values():
         cost, complete = _cycle_drug_cost(components.get(regimen.id, []), drugs, lambda d: by_drug.get(d, []), patient)
         if not complete:
-            unpriced.add(regimen.name)
+            unpriced.add(regimen.id)
         core_regimens[regimen.id] = _core_regimen(
             regimen, components.get(regimen.id, []), cost, regimen.clinic_minutes, regimen.verification_minutes_per_cycle
         )
@@ -339,7 +340,10 @@ def model_inputs(session: Session, *, prices: PriceView = PriceView(), today: da
         tariffs=_tariffs(session, values),
         england_population=_reference(values, "england_population", core.ENGLAND_POPULATION),
     )
-    return LoadedInputs(inputs, tuple(sorted(unpriced)), {a.id: a for a in appraisal_rows}, {t.ods_code: t for t in trusts})
+    # only regimens the pipeline uses: a library regimen no appraisal brings in costs nobody anything
+    used = {link.regimen_id for a in appraisal_rows for link in links.get(a.id, [])}
+    unpriced_names = tuple(sorted(regimens[r].name for r in unpriced & used))
+    return LoadedInputs(inputs, unpriced_names, {a.id: a for a in appraisal_rows}, {t.ods_code: t for t in trusts})
 
 
 # --- cached runs --------------------------------------------------------------------------------
@@ -349,11 +353,23 @@ _CACHE_LOCK = threading.Lock()
 _CACHE_SIZE = 16
 
 
+_ROW_TABLES = (
+    m.AuditEntry, m.Appraisal, m.AppraisalRegimen, m.UptakeYear, m.FunnelStep, m.Trust, m.Regimen,
+    m.RegimenComponent, m.DrugPack, m.ConfidentialPrice, m.TrustAppraisalOverride, m.TrustRegimenOverride,
+    m.TumourSiteShare, m.HrgCost, m.ReferenceValue,
+)
+_VERSIONED_TABLES = (m.Appraisal, m.Trust, m.Regimen, m.DrugPack, m.TrustAppraisalOverride, m.TrustRegimenOverride)
+
+
 def data_version(session: Session) -> tuple:
-    """Changes whenever stored data change: every change writes an audit entry (audit.py)."""
-    last_id, count = session.exec(select(func.max(m.AuditEntry.id), func.count(m.AuditEntry.id))).one()
-    appraisals = session.exec(select(func.count(m.Appraisal.id), func.max(m.Appraisal.updated_at))).one()
-    return (_engine_token(session.get_bind()), last_id, count, *appraisals)
+    """Changes whenever the model's stored inputs change, in one query: every change through the app
+    writes an audit entry (audit.py), and rows added, removed or re-versioned are counted besides."""
+    columns = []
+    for table in _ROW_TABLES:
+        columns += [select(func.count(table.id)).scalar_subquery(), select(func.max(table.id)).scalar_subquery()]
+    columns += [select(func.sum(table.version)).scalar_subquery() for table in _VERSIONED_TABLES]
+    columns.append(select(func.max(m.Appraisal.updated_at)).scalar_subquery())
+    return (_engine_token(session.get_bind()), *session.exec(select(*columns)).one())
 
 
 def _engine_token(bind) -> str:

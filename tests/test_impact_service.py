@@ -157,3 +157,20 @@ def test_a_regimen_given_alongside_adds_time_but_not_patients(db, tiny):
     assert_allclose(big["patients_on_treatment_steady_state"], 108.0, rtol=1e-6)
     assert_allclose(big["chair_hours_per_week_steady_state"], 18.5, rtol=1e-6)
     assert_allclose(big["clinic_appointments_per_week_steady_state"], 18.0, rtol=1e-6)
+
+
+def test_only_regimens_the_pipeline_uses_are_reported_without_a_price(db, tiny):
+    unpriced_drug = Drug(name="Nopriceumab")
+    db.add(unpriced_drug)
+    db.commit()
+    unused = Regimen(name="Nopriceumab q3w (in the library, in no appraisal)", cycle_length_days=21, max_cycles=6)
+    db.add(unused)
+    db.commit()
+    db.add(RegimenComponent(regimen_id=unused.id, drug_id=unpriced_drug.id, dose=100, days="1"))
+    db.commit()
+    loaded, _ = svc.pipeline_impact(db, today=TODAY)
+    assert loaded.unpriced_regimens == ()
+    db.add(AppraisalRegimen(appraisal_id=tiny["appraisal"].id, regimen_id=unused.id, role="brings in", share_pct=10))
+    db.commit()
+    loaded, _ = svc.pipeline_impact(db, today=TODAY)
+    assert loaded.unpriced_regimens == ("Nopriceumab q3w (in the library, in no appraisal)",)
