@@ -9,7 +9,7 @@ from numpy.testing import assert_allclose
 
 from appraisal_impact import impact_service as svc
 from appraisal_impact.models import (
-    Appraisal, AppraisalRegimen, ConfidentialPrice, Drug, DrugPack, Icb, Regimen, RegimenComponent, Trust, TrustAppraisalOverride, TrustRegimenOverride, UptakeYear,
+    Appraisal, AppraisalRegimen, ConfidentialPrice, Drug, DrugPack, Icb, Regimen, RegimenComponent, Trust, TrustAppraisalOverride, TrustRegimenOverride, UptakeYear, Role,
 )
 
 ENGLAND = 57_690_300
@@ -174,3 +174,24 @@ def test_only_regimens_the_pipeline_uses_are_reported_without_a_price(db, tiny):
     db.commit()
     loaded, _ = svc.pipeline_impact(db, today=TODAY)
     assert loaded.unpriced_regimens == ("Nopriceumab q3w (in the library, in no appraisal)",)
+
+
+def test_appraisal_page_counts_people_on_the_new_treatment_and_nets_time(client, db, tiny):
+    from tests.conftest import make_user, sign_in
+
+    old = Regimen(name="Oldumab q6w", cycle_length_days=42, attendance_days="1", max_cycles=18)
+    db.add(old)
+    db.commit()
+    db.add(RegimenComponent(regimen_id=old.id, drug_id=tiny["pack"].drug_id, dose=100, days="1",
+                            chair_minutes_first_cycle=60, chair_minutes_later_cycles=60))
+    db.add(AppraisalRegimen(appraisal_id=tiny["appraisal"].id, regimen_id=old.id, role="displaces", share_pct=50))
+    db.commit()
+    sign_in(client, make_user(db, Role.viewer))
+    page = client.get(f"/appraisals/{tiny['appraisal'].id}").get_data(as_text=True)
+    big = page[page.index("Big Trust"):]
+    big = big[: big.index("</tr>")]
+    cells = [c.strip() for c in __import__("re").findall(r'<td class="app-numeric">([^<]*)</td>', big)]
+    # eligible 52.2 a year; year-1 patients on the new treatment 52.2 (1 a week for 365.25 days), not
+    # net 26.1; chair hours at steady state net: 18 − half of 18 = 9.0
+    assert cells[0] == "52.2" and cells[1] == "52.2"
+    assert cells[6] == "9.0"

@@ -14,6 +14,7 @@ from ..impact_service import PriceView, pipeline_impact
 from ..web import get_or_404, page_or_partial, today as web_today
 
 SCENARIOS = {"low": "Low", "central": "Central", "high": "High"}
+PATIENT_COLUMNS = ("new_starts_year1", "new_starts_year2", "patients_on_treatment_steady_state")
 
 
 def impact_table_context(session, appraisal: Appraisal, scenario: str) -> dict:
@@ -21,6 +22,11 @@ def impact_table_context(session, appraisal: Appraisal, scenario: str) -> dict:
     prices = PriceView.for_user(current_user)
     loaded, result = pipeline_impact(session, scenario=scenario, prices=prices, today=web_today())
     summary = result.appraisal_by_trust_summary(str(appraisal.id))
+    # People are those on the new medicine; time and cost are net of the treatments it displaces.
+    brought_in = result.appraisal_by_trust_summary(str(appraisal.id), component="brought in")
+    for column in PATIENT_COLUMNS:
+        summary[column] = brought_in[column]
+    summary = summary.sort_values("trust_name")
     return {
         "appraisal": appraisal,
         "impact_rows": summary.reset_index().to_dict("records"),
