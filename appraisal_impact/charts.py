@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 import math
 import re
+import textwrap
 from dataclasses import dataclass, field
 from functools import lru_cache
 from html import escape
@@ -25,8 +26,9 @@ import matplotlib
 matplotlib.use("Agg")  # no display: render to files only
 
 from matplotlib import rc_context  # noqa: E402
+from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
+from matplotlib.ticker import Formatter, MaxNLocator  # noqa: E402
 
 # NHS identity colours (service manual, "Colours"), each with a dash pattern and marker of its own.
 STYLES = (
@@ -104,22 +106,45 @@ class Chart:
         return [(label, [s.values[i] for s in self.series]) for i, label in enumerate(self.x_labels)]
 
 
-def _thousands(value: float, _position=None) -> str:
-    if abs(value) >= 1000 and float(value).is_integer():
-        return f"{value:,.0f}"
-    if float(value).is_integer():
-        return f"{value:.0f}"
-    return f"{value:,.1f}"
+def _places(step: float) -> int:
+    """Decimal places that show a tick step exactly: 50 -> 0, 0.5 -> 1, 0.25 -> 2, 0.02 -> 2."""
+    step = abs(step)
+    for places in range(7):
+        if abs(round(step, places) - step) <= 1e-9 * max(step, 1e-12):
+            return places
+    return 6
 
 
-def _money(value: float, _position=None) -> str:
-    sign = "-" if value < 0 else ""
-    value = abs(value)
-    if value >= 1_000_000:
-        return f"{sign}£{value / 1_000_000:,.1f}m"
-    if value >= 1_000:
-        return f"{sign}£{value / 1_000:,.0f}k"
-    return f"{sign}£{value:,.0f}"
+class StepFormatter(Formatter):
+    """Tick labels with as many decimals as the tick step needs, so that no two ticks read the same.
+
+    A fixed one decimal place turned ticks 0.15 and 0.2 both into "0.2", and 0.02 and 0.04 both into
+    "0.0". Money ticks share one scale (£, £k or £m), chosen from the largest tick.
+    """
+
+    def __init__(self, money: bool = False):
+        self.money = money
+        self.scale, self.suffix, self.places = 1.0, "", 0
+
+    def set_locs(self, locs):
+        super().set_locs(locs)
+        values = sorted(float(v) for v in locs if math.isfinite(v))
+        largest = max((abs(v) for v in values), default=0.0)
+        self.scale, self.suffix = 1.0, ""
+        if self.money and largest >= 1_000_000:
+            self.scale, self.suffix = 1_000_000.0, "m"
+        elif self.money and largest >= 1_000:
+            self.scale, self.suffix = 1_000.0, "k"
+        steps = [b - a for a, b in zip(values, values[1:]) if b - a > 0]
+        self.places = _places(min(steps) / self.scale) if steps else 0
+
+    def __call__(self, value, position=None) -> str:
+        scaled = value / self.scale
+        if abs(scaled) < 0.5 * 10 ** -self.places:
+            return "£0" if self.money else "0"  # never "-0.0"
+        text = f"{abs(scaled):,.{self.places}f}"
+        sign = "-" if scaled < 0 else ""
+        return f"{sign}£{text}{self.suffix}" if self.money else f"{sign}{text}"
 
 
 def _clean(values: tuple[float | None, ...]) -> list[float]:
@@ -201,12 +226,12 @@ def _line_svg(chart_id, title, description, x_label, y_label, x_labels, series, 
         ticks = _tick_positions(len(x_labels))
         ax.set_xticks(ticks, [x_labels[i] for i in ticks], rotation=45, ha="right")
         ax.yaxis.set_major_locator(MaxNLocator(nbins=6))
-        ax.yaxis.set_major_formatter(FuncFormatter(_money if money else _thousands))
+        ax.yaxis.set_major_formatter(StepFormatter(money))
         # The axis need not start at zero: what matters is where lines cross, and the ticks say the scale.
         low, high = ax.get_ylim()
         ax.set_ylim(low, high + (high - low) * 0.08 * max(len(markers), 1))  # room for the marker labels
         if series:
-            figure.legend(loc="outside lower center", ncols=min(len(series), 3), frameon=False, fontsize=10)
+            add_legend(figure, [one.label for one in series])
         return _render(figure, chart_id, title, description)
 
 
@@ -233,10 +258,27 @@ def _bar_svg(chart_id, title, description, x_label, y_label, x_labels, series, s
         ax.set_xticks(list(range(len(x_labels))), list(x_labels), rotation=30 if len(x_labels) > 5 else 0,
                       ha="right" if len(x_labels) > 5 else "center")
         ax.yaxis.set_major_locator(MaxNLocator(nbins=6))
-        ax.yaxis.set_major_formatter(FuncFormatter(_money if money else _thousands))
+        ax.yaxis.set_major_formatter(StepFormatter(money))
         if len(series) > 1:
-            figure.legend(loc="outside lower center", ncols=min(len(series), 3), frameon=False, fontsize=10)
+            add_legend(figure, [one.label for one in series])
         return _render(figure, chart_id, title, description)
+
+
+LEGEND_WRAP_CHARACTERS = 40
+
+
+def add_legend(figure: Figure, labels: list[str]):
+    """A legend below the axes that fits inside the figure: long labels wrap, and there are as many
+    columns (at most three) as fit the width. A legend wider than the figure is cut off in the SVG."""
+    labels = [textwrap.fill(label, LEGEND_WRAP_CHARACTERS) for label in labels]
+    renderer = FigureCanvasAgg(figure).get_renderer()  # measures text as drawn
+    for ncols in range(min(len(labels), 3), 0, -1):
+        legend = figure.legend(figure.axes[0].get_legend_handles_labels()[0], labels, loc="outside lower center",
+                               ncols=ncols, frameon=False, fontsize=10)
+        if ncols == 1 or legend.get_window_extent(renderer).width <= figure.bbox.width * 0.98:
+            return legend
+        legend.remove()
+    return legend
 
 
 def _check(x_labels: tuple[str, ...], series: tuple[Series, ...]) -> None:

@@ -92,9 +92,11 @@ def test_dashboard_shows_time_left_in_words(client, small):
     sign_in(client, small["lead"])
     html = client.get("/dashboard").get_data(as_text=True)
     soon = _row(html, small["appraisals"]["soon"].id).get_text(" ", strip=True)
-    assert "24 June 2026 in 23 days" in soon
+    assert "24 June 2026 starts in 23 days" in soon
     overdue = _row(html, small["appraisals"]["overdue"].id).get_text(" ", strip=True)
-    assert "27 May 2026 overdue by 5 days" in overdue
+    # a start in the past has started; only a deadline is overdue
+    assert "27 May 2026 started 5 days ago" in overdue
+    assert "27 May 2026 overdue" not in overdue
     # published 27 May: funding deadline 27 August, 87 days ahead
     assert "27 August 2026 in 87 days" in overdue
     negative = _row(html, small["appraisals"]["negative"].id).get_text(" ", strip=True)
@@ -156,7 +158,7 @@ def test_readiness_flag_within_the_warning_period(client, small, db):
     callout = BeautifulSoup(html, "html.parser").select_one(".nhsuk-warning-callout").get_text(" ", strip=True)
     # overdue (27 May) and soon (24 June) are due; planned and negative are not
     assert "2 of 2 trusts are not marked ready" in callout
-    assert "North Hospital : 2 appraisals, the first overdue by 5 days" in callout
+    assert "North Hospital : 2 appraisals, the first started 5 days ago" in callout
     trusts = db.exec(Trust.__table__.select()).all()
     for trust in trusts:
         db.add(Readiness(trust_id=trust.id, appraisal_id=soon.id, status="ready"))
@@ -164,7 +166,7 @@ def test_readiness_flag_within_the_warning_period(client, small, db):
     html = client.get("/dashboard").get_data(as_text=True)
     assert "All ready" in _row(html, soon.id).get_text(" ", strip=True)
     callout = BeautifulSoup(html, "html.parser").select_one(".nhsuk-warning-callout").get_text(" ", strip=True)
-    assert "North Hospital : 1 appraisal, the first overdue by 5 days" in callout  # still not ready for the overdue one
+    assert "North Hospital : 1 appraisal, the first started 5 days ago" in callout  # still not ready for the overdue one
 
 
 def test_readiness_warning_period_is_a_setting(client, small, db):

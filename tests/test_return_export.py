@@ -132,3 +132,20 @@ def test_seeded_return_for_one_icb(client, users, app):
     by_appraisal = list(book["R0D"].iter_rows(values_only=True))
     start = next(i for i, row in enumerate(by_appraisal) if row[0] and str(row[0]).startswith("By appraisal"))
     assert len([row for row in by_appraisal[start + 2:] if row[0]]) == 8
+
+
+def test_a_rule_that_waits_on_another_says_not_yet_known_once(client, users, app):
+    # TA1097's publication date is TBC, so its funding deadline is not known, and its effective start
+    # (which follows the funding deadline) quotes that rule: the tester saw "not yet known: not yet known: …".
+    app.config["TODAY"] = date(2026, 6, 1)
+    sign_in(client, users["alliance"])
+    _, book = _workbook(client)
+    rows = list(book["Assumptions and sources"].iter_rows(values_only=True))
+    header = next(i for i, row in enumerate(rows) if row[0] == "Appraisal")
+    ta1097 = next(row for row in rows[header + 1:] if row[1] == "TA1097")
+    effective_start_rule, funding_rule = ta1097[6], ta1097[8]
+    assert effective_start_rule == "not yet known: publication date not known (TBC)"
+    for row in rows[header + 1:]:
+        for cell in row:
+            assert "not yet known: not yet known" not in str(cell)
+    assert funding_rule.startswith("not yet known")

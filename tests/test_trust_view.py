@@ -134,7 +134,7 @@ def test_trust_view_names_the_biggest_contributor_and_shows_charts_with_tables(c
     html = client.get("/trusts/TST/impact").get_data(as_text=True)
     soup = BeautifulSoup(html, "html.parser")
     first = soup.select_one("#contributors tbody tr")
-    cells = [c.get_text(" ", strip=True) for c in first.find_all("td")]
+    cells = [c.get_text(" ", strip=True) for c in first.find_all(["th", "td"])]
     assert cells[0].startswith("Testumab for testing")
     assert cells[1] == "10.0" and cells[2] == "100%"
     # 10 patients a week × 52.18 weeks × (£1,000 drug + £174 SB12Z delivery + £0 clinic) = £612,593.20 a year
@@ -182,14 +182,19 @@ def test_appraisal_view_low_central_high_and_deadlines_match_the_hand_worked_cas
     soup = BeautifulSoup(response.get_data(as_text=True), "html.parser")
     row = soup.select_one("#by-trust tbody tr")
     cells = [c.get_text(" ", strip=True) for c in row.find_all(["th", "td"])]
-    assert cells[0] == "Test Hospital NHS Trust TST"
-    assert cells[2] == "521.8 people"  # the trust's own figure
+    assert cells[0].startswith("Test Hospital NHS Trust TST")
+    assert cells[2] == "521.8"  # the trust's own figure (people a year, said in the heading)
     # 10 chair hours a week; low = eligible 80% × uptake 80% = 6.4; high = eligible 120%, uptake capped at 100% = 12.0
     assert cells[4:7] == ["6.4", "10.0", "12.0"]
-    assert cells[7] == "1.00"  # chairs needed: 10 ÷ (10 × 1 × 100%)
-    assert cells[8] == "8.5" and cells[9] == "10.0"  # aseptic hours, clinic appointments a week
+    # chairs, pharmacy, clinics and cost in a second table, so that neither is wider than the page
+    row = soup.select_one('#by-trust-resources tbody tr[data-trust="TST"]')
+    cells = [c.get_text(" ", strip=True) for c in row.find_all(["th", "td"])]
+    assert cells[0] == "Test Hospital NHS Trust TST"
+    assert cells[1] == "1.00"  # chairs needed: 10 ÷ (10 × 1 × 100%)
+    assert cells[2] == "8.5" and cells[3] == "10.0"  # aseptic hours, clinic appointments a week
+    assert cells[4].startswith("£")
     deadlines = soup.select_one("#deadlines").get_text(" ", strip=True)
-    assert "Effective start 10 August 2026 (in 70 days)" in deadlines
+    assert "Effective start 10 August 2026 (starts in 70 days)" in deadlines
     assert "interim funding: later of marketing authorisation and positive draft guidance" in deadlines
     # published 24 August 2026: 3 calendar months → 24 November 2026
     assert "Funding deadline 24 November 2026 (in 176 days)" in deadlines
@@ -209,3 +214,33 @@ def test_appraisal_view_lists_the_displaced_regimens(client, users, seeded, app)
     assert rows == [["Atezolizumab 1200 mg q3w adjuvant (1 year)", "30%",
                      "[estimate] share that would otherwise have adjuvant atezolizumab (TA823)"]]
     assert "the displaced treatments free" in soup.get_text(" ", strip=True)
+
+
+def test_a_start_in_the_past_is_worded_as_started_not_overdue_and_still_flagged(client, tiny, app):
+    # 160 days after the effective start, the trust still not ready: the flag stays (it is more urgent),
+    # and says what is true: the appraisal started 160 days ago. Only a deadline is "overdue".
+    app.config["TODAY"] = START + timedelta(days=160)
+    sign_in(client, tiny["lead"])
+    soup = BeautifulSoup(client.get("/trusts/TST/impact").get_data(as_text=True), "html.parser")
+    row = soup.select_one(f'#readiness ~ div table tr[data-appraisal="{tiny["appraisal"].id}"]').get_text(" ", strip=True)
+    assert "started 160 days ago" in row
+    assert "Not ready: started 160 days ago" in row
+    assert "within" not in row and "overdue" not in row
+    assert soup.select_one(f'#readiness ~ div table tr[data-appraisal="{tiny["appraisal"].id}"] .nhsuk-tag--red') is not None
+
+    deadlines = BeautifulSoup(client.get(f"/appraisals/{tiny['appraisal'].id}/impact").get_data(as_text=True),
+                              "html.parser").select_one("#deadlines").get_text(" ", strip=True)
+    assert "Effective start 10 August 2026 (started 160 days ago)" in deadlines
+    assert "10 August 2026 (overdue" not in deadlines
+
+    dashboard = BeautifulSoup(client.get("/dashboard").get_data(as_text=True), "html.parser")
+    start_cell = dashboard.select_one(f'tr[data-appraisal="{tiny["appraisal"].id}"]').find_all("td")[2].get_text(" ", strip=True)
+    assert start_cell == "10 August 2026 started 160 days ago"
+
+
+def test_a_readiness_flag_before_the_start_says_how_soon(client, tiny, app):
+    app.config["TODAY"] = START - timedelta(days=40)
+    sign_in(client, tiny["lead"])
+    soup = BeautifulSoup(client.get("/trusts/TST/impact").get_data(as_text=True), "html.parser")
+    row = soup.select_one(f'#readiness ~ div table tr[data-appraisal="{tiny["appraisal"].id}"]').get_text(" ", strip=True)
+    assert "Not ready: starts in 40 days" in row

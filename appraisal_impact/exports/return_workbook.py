@@ -220,9 +220,9 @@ def _sources_sheet(book, fmt, result, loaded, trusts, icbs, deadlines, growth_pe
             appraisal.title, appraisal.ta_number or appraisal.gid or appraisal.id_number or "", appraisal.tumour_site,
             appraisal.status, appraisal.recommendation or "not yet made",
             d.effective_start.date.isoformat() if d and d.effective_start.date else "not yet known",
-            d.effective_start.rule if d else "",
+            rule_wording(d.effective_start.rule) if d else "",
             d.funding_deadline.date.isoformat() if d and d.funding_deadline.date else "not yet known",
-            d.funding_deadline.rule if d else "",
+            rule_wording(d.funding_deadline.rule) if d else "",
         )
         for col, value in enumerate(values):
             sheet.write(row, col, value)
@@ -271,6 +271,17 @@ def _sources_sheet(book, fmt, result, loaded, trusts, icbs, deadlines, growth_pe
     sheet.write(row + 1, 0, f"Delivery costs: {result_tariff_source(loaded)}")
 
 
+NOT_YET_KNOWN = "not yet known: "
+
+
+def rule_wording(rule: str) -> str:
+    """A date rule said once: an effective start that waits on the funding deadline quotes the deadline's
+    rule, so "not yet known: not yet known: publication date not known (TBC)" loses its repeat."""
+    while rule.startswith(NOT_YET_KNOWN + NOT_YET_KNOWN):
+        rule = rule[len(NOT_YET_KNOWN):]
+    return rule
+
+
 def result_tariff_source(loaded) -> str:
     tariffs = loaded.inputs.tariffs
     return (f"SB12Z £{tariffs.sb12z_simple_first:,.2f}, SB13Z £{tariffs.sb13z_complex_first:,.2f}, "
@@ -278,4 +289,4 @@ def result_tariff_source(loaded) -> str:
             f"clinic £{tariffs.clinic_per_appointment:,.2f} per appointment ({tariffs.source})")
 
 
-__all__ = ["build", "aggregate", "quarter_label"]
+__all__ = ["build", "aggregate", "quarter_label", "rule_wording"]

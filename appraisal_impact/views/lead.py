@@ -24,7 +24,7 @@ from ..core.capacity import BaselineDemand, CapacityOutlook, capacity_outlook, c
 from ..core.deadlines import Deadlines
 from ..db import get_session
 from ..exports import return_workbook
-from ..formatting import date_uk, field_label
+from ..formatting import date_uk, days_left, field_label, start_wording
 from ..models import Appraisal, Icb, Readiness, Trust, utcnow
 from ..planning import deadlines_for
 from ..queries import appraisals as appraisal_queries
@@ -106,6 +106,21 @@ def _trust_or_404(session, ods_code: str) -> Trust:
 def _key_date(deadlines: Deadlines) -> date | None:
     """The date to plan to: the effective start, else the funding deadline."""
     return deadlines.effective_start.date or deadlines.funding_deadline.date
+
+
+def key_date_wording(deadlines: Deadlines, today: date) -> str:
+    """How far off the key date is, in true words: a start "starts in 5 days" or "started 160 days ago"
+    (a start in the past is not overdue); only a funding deadline is "overdue"."""
+    if deadlines.effective_start.date:
+        return start_wording(deadlines.effective_start.date, today)
+    if deadlines.funding_deadline.date:
+        return f"funding deadline {days_left(deadlines.funding_deadline.date, today)}"
+    return "not yet known"
+
+
+def not_ready_wording(deadlines: Deadlines, today: date) -> str:
+    """Why a trust not yet ready is flagged: "Not ready: started 160 days ago", "Not ready: starts in 40 days"."""
+    return f"Not ready: {key_date_wording(deadlines, today)}"
 
 
 def _needs_flag(deadlines: Deadlines, today: date, days: int) -> bool:
@@ -272,6 +287,7 @@ class TrustNotReady:
     trust: Trust
     appraisals: int  # appraisals due within the warning period that it is not ready for
     earliest: date | None  # the soonest effective start (or deadline) among them
+    earliest_is_start: bool = True  # False when `earliest` is a funding deadline (the start not yet known)
 
 
 def not_ready_by_trust(rows: list[DashboardRow]) -> list[TrustNotReady]:
@@ -279,11 +295,12 @@ def not_ready_by_trust(rows: list[DashboardRow]) -> list[TrustNotReady]:
     counts: dict[int, list] = {}
     for row in rows:
         for trust in row.not_ready:
-            entry = counts.setdefault(trust.id, [trust, 0, None])
+            entry = counts.setdefault(trust.id, [trust, 0, None, True])
             entry[1] += 1
             if row.key_date and (entry[2] is None or row.key_date < entry[2]):
                 entry[2] = row.key_date
-    found = [TrustNotReady(trust, n, earliest) for trust, n, earliest in counts.values()]
+                entry[3] = row.deadlines.effective_start.date is not None
+    found = [TrustNotReady(trust, n, earliest, is_start) for trust, n, earliest, is_start in counts.values()]
     return sorted(found, key=lambda t: (-t.appraisals, t.earliest or date.max, t.trust.name))
 
 
@@ -629,6 +646,8 @@ def trust_impact(ods_code: str):
         warning_days=days,
         needs_flag=lambda d: _needs_flag(d, today, days),
         key_date=_key_date,
+        key_date_wording=lambda d: key_date_wording(d, today),
+        not_ready_wording=lambda d: not_ready_wording(d, today),
         ready_statuses=READY_STATUSES,
         today=today,
         prices_label=_prices().label(),
@@ -709,6 +728,7 @@ def appraisal_impact(appraisal_id: int):
         prices_label=prices.label(),
         unpriced=loaded.unpriced_regimens,
         spreads=appraisal,
+        rule_wording=return_workbook.rule_wording,
     )
 
 

@@ -89,3 +89,43 @@ def test_what_changed_with_htmx_shows_the_error_in_place(page, live_server, sign
     expect(page.locator("#what-changed")).to_contain_text("Changes since 1 January 2020")
     expect(page.locator("#what-changed")).to_contain_text("New appraisals (8)")  # the seeded examples
     assert_accessible(page, "dashboard with changes since 2020")
+
+
+# nhsuk-table sets a 2px negative margin each side (room for focus outlines), so a table that fits its
+# column is 4px wider than the column: anything more is a table the lead must scroll sideways.
+TABLES_THAT_OVERFLOW = """() => [...document.querySelectorAll("main table")]
+    .filter(table => table.offsetParent !== null)
+    .map(table => [table.id || table.caption?.innerText || "", Math.round(table.getBoundingClientRect().width),
+                   table.parentElement.clientWidth])
+    .filter(([name, width, column]) => width > column + 4)"""
+
+
+@pytest.mark.parametrize("path", ["/dashboard", "/appraisals/{TA1037}/impact", "/trusts/RHM/impact"])
+def test_lead_tables_and_charts_fit_a_1280px_screen(page, live_server, sign_in_as, path):
+    sign_in_as(page, "lead")
+    if "{TA1037}" in path:
+        page.goto(f"{live_server.url}/dashboard")
+        page.locator("#dashboard-table tbody tr[data-appraisal]", has_text="TA1037").locator("td a").first.click()
+        expect(page.locator("#by-trust")).to_be_visible()
+    else:
+        page.goto(f"{live_server.url}{path}")
+    assert page.viewport_size["width"] == 1280
+    for summary in page.locator("details summary").all():  # the tables behind the charts too
+        summary.click()
+    assert page.evaluate(TABLES_THAT_OVERFLOW) == []
+    # every caption wraps whole words inside its table: none is cut off
+    cut = page.evaluate("""() => [...document.querySelectorAll("main caption")]
+        .filter(c => c.offsetParent !== null && !c.classList.contains("nhsuk-u-visually-hidden"))
+        .filter(c => c.scrollWidth > c.clientWidth + 1).map(c => c.innerText)""")
+    assert cut == []
+    # cost is on screen without scrolling sideways
+    for cost in page.locator("th", has_text=re.compile(r"^Cost")).all():
+        box = cost.bounding_box()
+        assert box["x"] + box["width"] <= 1280, cost.inner_text()
+    # each chart's legend sits inside the chart
+    for svg in page.locator("figure.app-chart svg").all():
+        outside = svg.evaluate("""svg => { const frame = svg.getBoundingClientRect();
+            return [...svg.querySelectorAll("text")].map(t => t.getBoundingClientRect())
+              .filter(r => r.width && (r.left < frame.left - 1 || r.right > frame.right + 1)).length }""")
+        assert outside == 0
+    assert_accessible(page, path)
