@@ -312,5 +312,6 @@ def _effective_start(
             funding_deadline.source,
         )
     if funding_deadline.date is None:
-        return DatedRule(None, f"not yet known: {funding_deadline.rule}", funding_deadline.source)
+        # the deadline's own rule already says it is not yet known, and why
+        return DatedRule(None, funding_deadline.rule, funding_deadline.source)
     return DatedRule(funding_deadline.date, f"funding deadline: {funding_deadline.rule}", funding_deadline.source)
