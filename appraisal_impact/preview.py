@@ -72,6 +72,7 @@ class Preview:
     notes: tuple[str, ...] = ()
     problem: str | None = None
     price_label: str = "list prices"
+    saved: bool = False  # the figures saved now (a page just opened), not a form's unsaved values
 
     @property
     def groups(self) -> list[tuple[str, list[ImpactFigures]]]:
@@ -147,6 +148,29 @@ def draft_regimen(values: dict, components: list[DraftComponent], drugs_by_name:
     return regimen, rows
 
 
+# --- the service's wiring, borrowed ------------------------------------------------------------------
+# A draft must be built and costed exactly as a saved regimen is, so the preview borrows four private
+# helpers of impact_service (owned by another engineer; not a public API). Every use goes through these
+# wrappers, looked up when called, so a change there breaks here in one place, and
+# tests/test_editing.py checks a stored regimen built here matches the service's own.
+
+
+def _reference_value(values: dict, key: str, default: float) -> float:
+    return service._reference(values, key, default)
+
+
+def _packs_by_drug(session: Session, prices):
+    return service._packs_by_drug(session, prices)
+
+
+def _cycle_drug_cost(components, drugs, packs_for, patient: PatientSize) -> tuple[float, bool]:
+    return service._cycle_drug_cost(components, drugs, packs_for, patient)
+
+
+def _core_regimen(regimen, components, drug_cost_per_cycle: float, clinic_minutes, verification_minutes) -> core.Regimen:
+    return service._core_regimen(regimen, components, drug_cost_per_cycle, clinic_minutes, verification_minutes)
+
+
 # --- the model, fed with stored rows and drafts -------------------------------------------------------
 
 
@@ -160,10 +184,10 @@ class _Model:
         self.loaded = service.model_inputs(session, prices=self.prices, appraisal_ids=appraisal_ids, today=self.today)
         values = {row.key: row for row in session.exec(select(m.ReferenceValue))}
         self.patient = PatientSize(
-            weight_kg=service._reference(values, "default_weight_kg", 70.0),
-            body_surface_area_m2=service._reference(values, "default_bsa_m2", 1.8),
+            weight_kg=_reference_value(values, "default_weight_kg", 70.0),
+            body_surface_area_m2=_reference_value(values, "default_bsa_m2", 1.8),
         )
-        self.by_drug, self.by_trust_drug = service._packs_by_drug(session, self.prices)
+        self.by_drug, self.by_trust_drug = _packs_by_drug(session, self.prices)
         self.drugs = {d.id: d for d in session.exec(select(m.Drug))}
 
     def core_regimen(self, regimen: m.Regimen, components: list[m.RegimenComponent], trust_id: int | None,
@@ -175,8 +199,8 @@ class _Model:
                 return self.by_trust_drug[(trust_id, drug_id)]
             return self.by_drug.get(drug_id, [])
 
-        cost, complete = service._cycle_drug_cost(components, self.drugs, packs_for, self.patient)
-        built = service._core_regimen(regimen, components, cost, regimen.clinic_minutes, regimen.verification_minutes_per_cycle)
+        cost, complete = _cycle_drug_cost(components, self.drugs, packs_for, self.patient)
+        built = _core_regimen(regimen, components, cost, regimen.clinic_minutes, regimen.verification_minutes_per_cycle)
         return (replace(built, name=name) if name else built), complete
 
     def stored_regimen(self, regimen_id: int, trust_id: int | None) -> core.Regimen:
@@ -281,13 +305,14 @@ def regimen_preview(
     regimen_id: int | None,
     timing: RegimenTiming | None = None,
     compare_timing: bool = False,
+    trust_label: str = "Your figures",
     patients_per_year: float = PREVIEW_PATIENTS_DEFAULT,
     today: date | None = None,
 ) -> Preview:
     """A (draft) regimen at one trust: for each appraisal using it, and for `patients_per_year` new patients.
 
     `timing` is the trust's local timings (draft or stored); with `compare_timing`, each line is shown
-    with the alliance figures and then with the trust's own.
+    with the alliance figures and then with the trust's own, headed `trust_label`.
     """
     links = []
     stored_name = None
@@ -319,7 +344,7 @@ def regimen_preview(
         if compare_timing:
             appraisals.append(replace(_swap_regimen(appraisal, stored_name or name, alliance_draft), key=f"{appraisal.key}:alliance"))
             labels.append((f"{appraisal.key}:alliance", "Alliance figures", False, label))
-            labels.append((appraisal.key, "Your figures", True, label))
+            labels.append((appraisal.key, trust_label, True, label))
         else:
             labels.append((appraisal.key, label, False, ""))
         appraisals.append(_swap_regimen(appraisal, stored_name or name, draft))
@@ -335,7 +360,7 @@ def regimen_preview(
         appraisals.append(replace(hypothetical, key=alliance_key, brings_in=(core.RegimenUse(alliance_draft, 1.0),)))
         local[(alliance_key, trust.ods_code)] = patients_per_year
         labels.append((alliance_key, "Alliance figures", False, per_patients))
-        labels.append((DRAFT_KEY, "Your figures", True, per_patients))
+        labels.append((DRAFT_KEY, trust_label, True, per_patients))
     else:
         labels.append((DRAFT_KEY, per_patients, False, ""))
     appraisals.append(hypothetical)

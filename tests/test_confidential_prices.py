@@ -137,9 +137,17 @@ def test_a_pharmacist_enters_a_confidential_price_for_their_own_trust_only(app, 
 def test_confidential_price_bounds(app, db, people, pas):
     client = signed_in(app, people["pharmacist"])
     pack = pack_of(db, "Nivolumab", "240 mg vial")
-    for value, message in (("-1", "The price must be between £0 and £1,000,000"), ("cheap", "The price must be an amount in pounds"), ("", "Enter the confidential price")):
+    for value, message in (
+        ("-1", "Enter a price above £0"), ("0", "Enter a price above £0"), ("0.00", "Enter a price above £0"),
+        ("1000001", "The price must be £1,000,000 or less"), ("cheap", "The price must be an amount in pounds"),
+        ("1,234.56.7", "The price must be an amount in pounds"), ("", "Enter the confidential price"),
+    ):
         response = client.post(f"/packs/{pack.id}/confidential-price", data={"trust": "RHM", "price": value})
-        assert response.status_code == 400 and message in text_of(response)
+        html = text_of(response)
+        assert response.status_code == 400 and "There is a problem" in html
+        # the message beside the field, and in the summary linking to it
+        assert re.search(r'id="price-error"[^>]*>.*?' + re.escape(message), html, re.S), value
+        assert 'href="#price"' in html
     assert count(db, ConfidentialPrice) == 2
 
 

@@ -366,7 +366,8 @@ def test_local_timings_need_a_figure_and_bounds(app, db, people):
     url = f"/trusts/RHM/regimens/{pembro.id}/local"
     base = form_values(text_of(client.get(url)), url)
     assert "Enter at least one local figure" in text_of(client.post(url, data=base | {"note": "x"}))
-    assert "Chair minutes must be between 0 and 1,440" in text_of(client.post(url, data=base | {"chair_minutes_first_cycle": "-10", "note": "x"}))
+    assert "Chair minutes for the first cycle must be between 0 and 1,440" in text_of(client.post(url, data=base | {"chair_minutes_first_cycle": "-10", "note": "x"}))
+    assert "Chair minutes for later cycles must be between 0 and 1,440" in text_of(client.post(url, data=base | {"chair_minutes_later_cycles": "2000", "note": "x"}))
     assert "must be a whole number of cycles" in text_of(client.post(url, data=base | {"clinic_every_n_cycles": "every other", "note": "x"}))
     assert count(db, TrustRegimenOverride) == 0
 
@@ -434,3 +435,73 @@ def test_the_capacity_preview_uses_the_unsaved_figures(app, people, db):
     row = re.search(r"Chair hours a week</th>(.*?)</tr>", html, re.S).group(1)
     assert "3,400.0" in row  # 80 chairs x 10 hours x 5 days x 85%
     assert trust(db, "RHM").chairs == 40
+
+
+# --- what the pages say ------------------------------------------------------------------------------
+
+
+def test_capacity_hints_say_estimate_in_plain_words(app, people):
+    page = text_of(signed_in(app, people["pharmacist"]).get("/trusts/RHM/capacity"))
+    assert "[estimate]" not in page.lower()
+    note = re.search(r'id="chair_hours_per_day-note">(.*?)</div>', page, re.S).group(1)
+    assert "nhsuk-tag" in note and ">Estimate<" in note
+    assert "Planning default: replace with your trust&#39;s figure" in note or "Planning default: replace with your trust's figure" in note
+    assert "Estimate:" not in page
+
+
+def test_after_saving_local_timings_the_preview_shows_the_saved_figures(app, db, people):
+    pembro = regimen_named(db, "Pembrolizumab 200 mg q3w")
+    client = signed_in(app, people["pharmacist"])
+    url = f"/trusts/RHM/regimens/{pembro.id}/local"
+    opened = text_of(client.get(url))
+    response = client.post(url, data=form_values(opened, url) | {"chair_minutes_first_cycle": "70", "note": "Day unit audit, May 2026"})
+    assert response.status_code == 302
+    saved = text_of(client.get(response.headers["Location"]))
+    preview_box = re.search(r'<div id="preview".*?</div>\s*</div>', saved, re.S).group(0)
+    assert "Not saved" not in preview_box
+    assert 'data-line="Your saved figures"' in preview_box and 'data-line="Your figures"' not in preview_box
+    # while the figures are changed again, the preview says they are not saved
+    unsaved = text_of(client.post(f"{url}/preview", data={"chair_minutes_first_cycle": "90"}, headers={"HX-Request": "true"}))
+    assert "Not saved" in unsaved and 'data-line="Your figures"' in unsaved
+
+
+def test_the_waiting_preview_says_what_updates_it_with_and_without_javascript(app, db, people):
+    client = signed_in(app, people["pharmacist"])
+    pembro = regimen_named(db, "Pembrolizumab 200 mg q3w")
+    url = f"/trusts/RHM/regimens/{pembro.id}/local"
+    refused = text_of(client.post(url, data=form_values(text_of(client.get(url)), url) | {"chair_minutes_first_cycle": "-1", "note": "x"}))
+    # this page has no button to update the preview: without JavaScript it shows once saved
+    assert re.search(r'<noscript><p[^>]*>The impact of your figures shows here once they are saved', refused)
+    assert re.search(r'class="nhsuk-body-s app-js-only">The impact shows here as you change the figures', refused)
+    ta1037 = appraisal_by_ta(db, "TA1037")
+    lead = signed_in(app, people["lead"])
+    form_url = f"/appraisals/{ta1037.id}/assumptions"
+    refused = text_of(lead.post(form_url, data=form_values(text_of(lead.get(form_url)), form_url) | {"uptake_1": "150"}))
+    assert "Press Update the preview to see the impact of your figures before saving" in refused
+    assert 'name="action" value="preview">Update the preview' in refused
+
+
+def test_an_alliance_figure_of_one_cycle_is_singular(app, db, people):
+    pembro = regimen_named(db, "Pembrolizumab 200 mg q3w")
+    pembro.clinic_every_n_cycles = 1
+    db.add(pembro)
+    db.commit()
+    page = text_of(signed_in(app, people["pharmacist"]).get(f"/trusts/RHM/regimens/{pembro.id}/local"))
+    assert "Alliance figure: 1 cycle<" in page and "1 cycles" not in page
+
+
+def test_a_stored_regimen_built_by_the_preview_matches_the_services_own(app, db, people):
+    """The preview borrows impact_service's private wiring: if that changes, a draft must still be built as a saved regimen is."""
+    from appraisal_impact import impact_service
+    from appraisal_impact import preview as preview_module
+
+    link = db.exec(select(AppraisalRegimen)).first()
+    loaded = impact_service.model_inputs(db, prices=impact_service.PriceView.for_user(people["pharmacist"]), appraisal_ids={link.appraisal_id})
+    uses = loaded.inputs.appraisals[0].brings_in + loaded.inputs.appraisals[0].displaces
+    regimen = db.get(Regimen, link.regimen_id)
+    services = next(use.regimen for use in uses if use.regimen.name == regimen.name)
+    built = preview_module._Model(db, people["pharmacist"], {link.appraisal_id}).stored_regimen(regimen.id, None)
+    for name in ("drug_cost_per_cycle", "chair_minutes_first_cycle", "chair_minutes_later_cycles", "aseptic_items_per_attendance",
+                 "verification_minutes_per_cycle", "clinic_appointments_per_cycle"):
+        assert getattr(built, name) == pytest.approx(getattr(services, name)), name
+    assert built.drug_cost_per_cycle > 0

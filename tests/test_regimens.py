@@ -118,7 +118,9 @@ BAD_INPUT = [
     ("components-0-dose", "-5", "components-0-dose", "The dose must be more than 0 and at most 100,000"),
     ("components-0-dose", "0", "components-0-dose", "The dose must be more than 0 and at most 100,000"),
     ("components-1-dose", "lots", "components-1-dose", "The dose must be a number, like 200 or 5.4"),
-    ("components-0-chair_minutes_first_cycle", "2000", "components-0-chair_minutes_first_cycle", "Chair minutes must be between 0 and 1,440 (a whole day)"),
+    ("components-0-chair_minutes_first_cycle", "2000", "components-0-chair_minutes_first_cycle", "Chair minutes for the first cycle must be between 0 and 1,440 (a whole day)"),
+    ("components-0-chair_minutes_later_cycles", "-1", "components-0-chair_minutes_later_cycles", "Chair minutes for later cycles must be between 0 and 1,440 (a whole day)"),
+    ("components-0-chair_minutes_later_cycles", "an hour", "components-0-chair_minutes_later_cycles", "Chair minutes for later cycles must be a number, like 30"),
     ("attendance_days", "1,30", "attendance_days", "Attendance days must be between day 1 and day 21 of the cycle"),
     ("attendance_days", "first day", "attendance_days", "Enter the attendance days as numbers separated by commas, like 1,8"),
     ("components-1-days", "1,15", "components-1-days", "Day 15 is not an attendance day of the regimen (1, 8)"),
@@ -410,3 +412,31 @@ def test_with_csrf_protection_the_form_and_htmx_requests_carry_the_token(csrf_ap
     preview_response = client.post("/regimens/preview", data=regimen_form(), headers={"HX-Request": "true", "X-CSRFToken": header_token})
     assert preview_response.status_code == 200 and "Chair hours a week" in text_of(preview_response)
     assert client.post("/regimens/new", data=regimen_form() | {"csrf_token": token(editor)}).status_code == 302
+
+
+# --- what people read: units and sources ------------------------------------------------------------
+
+
+def test_the_history_shows_doses_in_mg_per_square_metre_as_the_form_does(app, db, people):
+    client = signed_in(app, people["pharmacist"])
+    assert client.post("/regimens/new", data=regimen_form()).status_code == 302
+    regimen = regimen_named(db, NEW_NAME)
+    data = edit_form_for(client, regimen.id) | {"components-1-dose": "175", "components-1-dose_basis": "mg/m2", "action": "save"}
+    assert client.post(f"/regimens/{regimen.id}/edit", data=data).status_code == 302
+    assert any("mg/m2" in (e.new_value or "") for e in audit_rows(db, "regimen", regimen.id))  # the record keeps the stored value
+    page = text_of(client.get(f"/regimens/{regimen.id}"))
+    history = re.search(r"History of changes.*?</table>", page, re.S).group(0)
+    assert "mg/m²" in history and "mg/m2" not in history
+
+
+@pytest.mark.parametrize("text, words, is_estimate", [
+    ("[estimate] planning default, replace with local figures", "Planning default: replace with your trust's figure", True),
+    ("[Estimate] interpolated between NICE TA1092 year 1 (43%) and year 5 (63%)", "Interpolated between NICE TA1092 year 1 (43%) and year 5 (63%)", True),
+    ("NICE TA830 list price", "NICE TA830 list price", False),
+    ("", "", False),
+    (None, "", False),
+])
+def test_a_source_reads_in_plain_words(text, words, is_estimate):
+    from appraisal_impact.views.editing import is_estimate_source, plain_source
+
+    assert plain_source(text) == words and is_estimate_source(text) is is_estimate

@@ -167,13 +167,13 @@ class AppraisalOverrideForm(FlaskForm):
 class RegimenOverrideForm(FlaskForm):
     chair_minutes_first_cycle = NumberField(
         "Chair minutes an attendance, first cycle",
-        [Optional(), Between(0, 1440, "Chair minutes must be between 0 and 1,440 (a whole day)")],
-        invalid_message="Chair minutes must be a number, like 60",
+        [Optional(), Between(0, 1440, "Chair minutes for the first cycle must be between 0 and 1,440 (a whole day)")],
+        invalid_message="Chair minutes for the first cycle must be a number, like 60",
     )
     chair_minutes_later_cycles = NumberField(
         "Chair minutes an attendance, later cycles",
-        [Optional(), Between(0, 1440, "Chair minutes must be between 0 and 1,440 (a whole day)")],
-        invalid_message="Chair minutes must be a number, like 30",
+        [Optional(), Between(0, 1440, "Chair minutes for later cycles must be between 0 and 1,440 (a whole day)")],
+        invalid_message="Chair minutes for later cycles must be a number, like 30",
     )
     verification_minutes_per_cycle = NumberField(
         "Verification minutes a cycle",

@@ -81,13 +81,13 @@ class ComponentForm(Form):
     days = StringField("Days of the cycle it is given", default="1")
     chair_minutes_first_cycle = NumberField(
         "Chair minutes, first cycle",
-        [Required("Enter the chair minutes for the first cycle (0 for an oral drug)"), Between(0, 1440, "Chair minutes must be between 0 and 1,440 (a whole day)")],
-        invalid_message="Chair minutes must be a number, like 60",
+        [Required("Enter the chair minutes for the first cycle (0 for an oral drug)"), Between(0, 1440, "Chair minutes for the first cycle must be between 0 and 1,440 (a whole day)")],
+        invalid_message="Chair minutes for the first cycle must be a number, like 60",
     )
     chair_minutes_later_cycles = NumberField(
         "Chair minutes, later cycles",
-        [Required("Enter the chair minutes for later cycles (0 for an oral drug)"), Between(0, 1440, "Chair minutes must be between 0 and 1,440 (a whole day)")],
-        invalid_message="Chair minutes must be a number, like 30",
+        [Required("Enter the chair minutes for later cycles (0 for an oral drug)"), Between(0, 1440, "Chair minutes for later cycles must be between 0 and 1,440 (a whole day)")],
+        invalid_message="Chair minutes for later cycles must be a number, like 30",
     )
     aseptic_items = NumberField(
         "Aseptic items",
@@ -244,7 +244,12 @@ class ConfidentialPriceForm(FlaskForm):
     trust = SelectField("Who the price applies to", coerce=str)
     price = NumberField(
         "Confidential price for one pack (excluding VAT)",
-        [Required("Enter the confidential price for one pack"), Between(0, 1_000_000, "The price must be between £0 and £1,000,000")],
+        [
+            Required("Enter the confidential price for one pack"),
+            # a PAS price of £0 is almost always a slip (a price left blank in the agreement, a wrong column)
+            Between(0, None, "Enter a price above £0", above=True),
+            Between(None, 1_000_000, "The price must be £1,000,000 or less"),
+        ],
         invalid_message="The price must be an amount in pounds, like 1234.56",
     )
     note = StringField("Agreement or reference (optional)", [MaxLength(500, "The note must be 500 characters or fewer")])

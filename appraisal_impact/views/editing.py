@@ -9,7 +9,8 @@ library's pages (views/regimens.py).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -43,6 +44,26 @@ from ..queries import regimens as regimen_queries
 from ..web import current_actor, get_or_404, is_htmx
 
 bp = Blueprint("editing", __name__)
+
+# The seed files mark a planning estimate with "[estimate]" at the start of its source; people read a tag.
+_ESTIMATE_MARKER = re.compile(r"^\s*\[estimate\][\s.,;:]*", re.IGNORECASE)
+_PLANNING_DEFAULT = re.compile(r"^planning default[,;]\s*replace with local figures?\.?$", re.IGNORECASE)
+
+
+@bp.app_template_test("estimate_source")
+def is_estimate_source(text: str | None) -> bool:
+    """Whether a source's text marks its figure as a planning estimate."""
+    return bool(text and _ESTIMATE_MARKER.match(text))
+
+
+@bp.app_template_filter("plain_source")
+def plain_source(text: str | None) -> str:
+    """A source in plain words: without the "[estimate]" marker (pages show an Estimate tag instead)."""
+    words = _ESTIMATE_MARKER.sub("", text or "").strip()
+    if _PLANNING_DEFAULT.match(words):
+        return "Planning default: replace with your trust's figure"
+    return words[:1].upper() + words[1:]
+
 
 
 # --- shared by the editing pages ---------------------------------------------------------------------
@@ -173,6 +194,11 @@ def change_rows(field_list, action: str, index: int | None, maximum: int, minimu
     elif action == "remove" and index is not None and len(field_list.entries) > minimum:
         field_list.entries = [e for e in field_list.entries if e.index != index] if any(e.index == index for e in field_list.entries) else field_list.entries
         field_list._compact_indices()
+
+
+def saved_preview(result: preview.Preview) -> preview.Preview:
+    """The preview of the figures saved now: what a page shows when it is opened, before any change."""
+    return replace(result, saved=True)
 
 
 def preview_response(result: preview.Preview):
@@ -374,7 +400,7 @@ def appraisal(appraisal_id: int):
     if request.method == "GET":
         form = _appraisal_form(row)
         return form_page("editing/appraisal.html", form, appraisal=row, running=_funnel_running(form),
-                         preview=preview.appraisal_preview(session, current_user, appraisal=row, draft=_appraisal_draft(form)))
+                         preview=saved_preview(preview.appraisal_preview(session, current_user, appraisal=row, draft=_appraisal_draft(form))))
 
     form = _appraisal_form(row, request.form)
     action, target, index = list_action()
@@ -484,8 +510,9 @@ def appraisal_override(ods_code: str, appraisal_id: int):
         if override is None:
             form.version.data = "0"
         return form_page("editing/appraisal_override.html", form, **context,
-                         preview=preview.appraisal_override_preview(session, current_user, trust=trust, appraisal=appraisal_row,
-                                                                    patients_per_year=override.patients_per_year if override else None))
+                         preview=saved_preview(preview.appraisal_override_preview(
+                             session, current_user, trust=trust, appraisal=appraisal_row,
+                             patients_per_year=override.patients_per_year if override else None)))
     form = AppraisalOverrideForm()
     if not form.validate():
         return form_page("editing/appraisal_override.html", form, **context, preview=None)
@@ -592,7 +619,8 @@ def _timing_from_form(form: RegimenOverrideForm) -> preview.RegimenTiming:
     return preview.RegimenTiming(**{name: getattr(form, name).data for name in RegimenOverrideForm.FIGURES})
 
 
-def _regimen_preview(session, trust: Trust, regimen: Regimen, timing: preview.RegimenTiming | None, patients: float):
+def _regimen_preview(session, trust: Trust, regimen: Regimen, timing: preview.RegimenTiming | None, patients: float,
+                     trust_label: str = "Your figures"):
     rows = regimen_queries.components(session=session, regimen_id=regimen.id)
     values = {name: getattr(regimen, name) for name in (
         "name", "cycle_length_days", "attendance_days", "is_oral", "max_cycles", "median_time_on_treatment_days",
@@ -609,7 +637,8 @@ def _regimen_preview(session, trust: Trust, regimen: Regimen, timing: preview.Re
         for r in rows
     ]
     return preview.regimen_preview(session, current_user, trust=trust, regimen_values=values, components=components,
-                                   regimen_id=regimen.id, timing=timing, compare_timing=True, patients_per_year=patients)
+                                   regimen_id=regimen.id, timing=timing, compare_timing=True, trust_label=trust_label,
+                                   patients_per_year=patients)
 
 
 def preview_patients() -> float:
@@ -654,7 +683,8 @@ def regimen_override(ods_code: str, regimen_id: int):
         form.version.data = str(override.version) if override else "0"
         timing = _timing_from_form(form) if override else None
         return form_page("editing/regimen_override.html", form, **context,
-                         preview=_regimen_preview(session, trust, regimen, timing, preview.PREVIEW_PATIENTS_DEFAULT))
+                         preview=saved_preview(_regimen_preview(session, trust, regimen, timing, preview.PREVIEW_PATIENTS_DEFAULT,
+                                                                trust_label="Your saved figures" if override else "Your figures")))
     form = RegimenOverrideForm()
     context["preview_patients"] = preview_patients()
     if not form.validate():
@@ -727,9 +757,9 @@ def regimen_override_remove(ods_code: str, regimen_id: int):
 # --- a trust's capacity ------------------------------------------------------------------------------
 
 PLANNING_DEFAULTS = {
-    "chair_hours_per_day": "8 hours a day [estimate]",
-    "days_per_week": "5 days a week [estimate]",
-    "target_utilisation": "85% [estimate]",
+    "chair_hours_per_day": "8 hours a day",
+    "days_per_week": "5 days a week",
+    "target_utilisation": "85%",
 }
 
 
@@ -755,7 +785,7 @@ def capacity(ods_code: str):
         form = CapacityForm(formdata=None, data=data)
         stamp_opened(form, trust)
         return form_page("editing/capacity.html", form, **context,
-                         preview=preview.capacity_preview(session, current_user, trust=trust, figures=data))
+                         preview=saved_preview(preview.capacity_preview(session, current_user, trust=trust, figures=data)))
     form = CapacityForm()
     valid = form.validate()
     values = _capacity_values(form) if valid else {}

@@ -8,6 +8,8 @@ for every price on every page.
 
 from __future__ import annotations
 
+import re
+from types import SimpleNamespace
 from typing import Any
 
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
@@ -20,7 +22,7 @@ from ..db import get_session
 from ..forms import ConfidentialPriceForm, DrugForm, PackForm, RegimenForm, error_list
 from ..forms.fields import format_number
 from ..forms.regimens import CLINIC_TYPES, HRG_FIRST, MAX_COMPONENTS, choices_with, options
-from ..models import ConfidentialPrice, DoseBasis, Drug, DrugPack, Regimen, RegimenComponent, Trust, utcnow
+from ..models import AuditEntry, ConfidentialPrice, DoseBasis, Drug, DrugPack, Regimen, RegimenComponent, Trust, utcnow
 from ..queries import list_trusts
 from ..queries import editing as editing_queries
 from ..queries import regimens as regimen_queries
@@ -36,6 +38,7 @@ from .editing import (
     posted_version,
     preview_patients,
     preview_response,
+    saved_preview,
     require,
     stamp_opened,
 )
@@ -116,6 +119,23 @@ def index():
     )
 
 
+_SQUARE_METRES = re.compile(r"\bmg/m2\b")
+
+
+def readable_history(entries: list[AuditEntry]) -> list[SimpleNamespace]:
+    """Audit entries as people read them: the record keeps "mg/m2" (the stored value), pages show "mg/m²".
+
+    Copies, so nothing shown can be written back to the append-only record."""
+    def readable(text):
+        return _SQUARE_METRES.sub("mg/m²", text) if isinstance(text, str) else text
+
+    return [
+        SimpleNamespace(at=e.at, user_name=e.user_name, origin=e.origin, action=e.action, field=e.field,
+                        old_value=readable(e.old_value), new_value=readable(e.new_value))
+        for e in entries
+    ]
+
+
 @bp.route("/regimens/<int:regimen_id>")
 def show(regimen_id: int):
     """A regimen: schedule, components, prices, the appraisals that use it, local timings and history."""
@@ -140,7 +160,7 @@ def show(regimen_id: int):
         local_overrides=regimen_queries.trust_overrides_of_regimen(session=session, regimen_id=regimen.id),
         own_trust=own_trust,
         own_override=own_override,
-        history=regimen_queries.audit_entries(session=session, entity="regimen", entity_ids=[regimen.id]),
+        history=readable_history(regimen_queries.audit_entries(session=session, entity="regimen", entity_ids=[regimen.id])),
         may_edit=current_user.may_edit_library,
     )
 
@@ -386,7 +406,7 @@ def edit(regimen_id: int):
         return _editor_post(regimen)
     form = _regimen_form(regimen)
     context = _editor_context(regimen)
-    return form_page("regimens/edit.html", form, preview=_preview_for(form, regimen, context["preview_trust"]), **context)
+    return form_page("regimens/edit.html", form, preview=saved_preview(_preview_for(form, regimen, context["preview_trust"])), **context)
 
 
 def _preview_trust(session) -> Trust | None:

@@ -112,6 +112,11 @@ def test_pharmacist_adds_a_regimen_sets_local_chair_minutes_and_finds_the_change
     assert_accessible(page, "local timings with the preview")
     page.get_by_role("button", name="Save local timings").click()
     expect(page.get_by_text("Your trust's local figures for")).to_be_visible()
+    # the page comes back with the saved figures in the preview, no longer marked "Not saved"
+    expect(page.locator("#preview")).not_to_contain_text("Not saved")
+    page.locator('#preview td[data-measure=chair_hours_per_week][data-line="Your saved figures"]').wait_for()
+    assert _preview_cell(page, "chair_hours_per_week", "Your saved figures") == after
+    assert_accessible(page, "local timings just saved")
 
     # the change, in the history of the override and of the trust
     history = page.locator("table").filter(has_text="History of changes")
