@@ -160,7 +160,8 @@ def test_totals_are_the_sums_of_the_trusts_on_the_seeded_data(seeded):
             if total is None:
                 assert all(v is None for v in values)
             else:
-                assert total == pytest.approx(sum(values), abs=0.1 * len(values) + 1)
+                # each figure is rounded for display (costs to £1): the sum may be off by half a unit a trust
+                assert total == pytest.approx(sum(values), abs=0.5 * len(values) + 0.5)
     qrl = seeded.exec(select(Icb).where(Icb.ods_code == "QRL")).one()
     icb = summaries.build_icb_summary(seeded, qrl, today=date(2026, 6, 1))
     assert {t.ods_code for t in icb.trusts} == {"RHM", "RHU", "RN5", "R1F"}
