@@ -2,6 +2,7 @@
 axe finds nothing on any page on the way."""
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import assert_accessible
 
@@ -18,8 +19,8 @@ def test_alliance_staff_share_a_summary_then_withdraw_it(browser, page, live_ser
     assert_accessible(page, "sharing, no links yet")
     page.get_by_role("navigation", name="Menu").get_by_role("link", name="Summaries").click()
     page.get_by_role("link", name="NHS Dorset Integrated Care Board").click()
-    assert page.get_by_role("heading", level=1).inner_text().startswith("NHS Dorset Integrated Care Board")
-    assert page.get_by_text("Figures as at").is_visible()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("NHS Dorset Integrated Care Board")
+    expect(page.get_by_text("Figures as at")).to_be_visible()
     assert_accessible(page, "ICB summary")
 
     # make a frozen link
@@ -29,7 +30,7 @@ def test_alliance_staff_share_a_summary_then_withdraw_it(browser, page, live_ser
     page.get_by_label("Label").fill(LABEL)
     page.get_by_label("Freeze the figures as they are now").check()
     page.get_by_role("button", name="Create the link").click()
-    assert page.get_by_role("heading", name="Share link created").is_visible()
+    expect(page.get_by_role("heading", name="Share link created")).to_be_visible()
     assert_accessible(page, "link created")
     link = page.locator("#share-url").input_value()
     assert "/s/" in link
@@ -42,8 +43,8 @@ def test_alliance_staff_share_a_summary_then_withdraw_it(browser, page, live_ser
     assert "noindex" in response.headers["x-robots-tag"]
     assert response.headers["referrer-policy"] == "no-referrer"
     assert reader.locator('meta[name="robots"]').get_attribute("content").startswith("noindex")
-    assert reader.get_by_role("heading", level=1).inner_text().startswith("NHS Dorset Integrated Care Board")
-    assert reader.get_by_text("Figures as at").first.is_visible()
+    expect(reader.get_by_role("heading", level=1)).to_contain_text("NHS Dorset Integrated Care Board")
+    expect(reader.get_by_text("Figures as at").first).to_be_visible()
     assert reader.get_by_role("link", name="Sign in").count() == 0
     assert reader.get_by_role("link", name="Pipeline").count() == 0
     assert_accessible(reader, "shared summary")
@@ -62,12 +63,12 @@ def test_alliance_staff_share_a_summary_then_withdraw_it(browser, page, live_ser
     row.get_by_role("button", name=f"Withdraw the link '{LABEL}'").click()
     page.get_by_text("has been withdrawn").wait_for()
     assert page.url == f"{live_server.url}/sharing"
-    assert page.locator("#share-links tbody tr", has_text=LABEL).get_by_text("Withdrawn").is_visible()
+    expect(page.locator("#share-links tbody tr", has_text=LABEL).get_by_text("Withdrawn")).to_be_visible()
     assert_accessible(page, "sharing, link withdrawn")
 
     gone = reader.goto(link)
     assert gone.status == 410
-    assert reader.get_by_role("heading", name="This link no longer works").is_visible()
+    expect(reader.get_by_role("heading", name="This link no longer works")).to_be_visible()
     assert reader.get_by_role("link", name="Sign in").count() == 0
     assert_accessible(reader, "410 page")
     reader_context.close()
@@ -78,8 +79,8 @@ def test_an_appraisal_summary_and_its_errors_are_accessible(page, live_server, s
     page.goto(f"{live_server.url}/summaries")
     assert_accessible(page, "summaries index")
     page.get_by_role("link", name="Atezolizumab for adjuvant treatment of resected non-small-cell lung cancer").click()
-    assert page.get_by_text("Figures as at").is_visible()
-    assert page.get_by_role("heading", name="Cost by trust and in total").is_visible()
+    expect(page.get_by_text("Figures as at")).to_be_visible()
+    expect(page.get_by_role("heading", name="Cost by trust and in total")).to_be_visible()
     assert_accessible(page, "appraisal summary")
 
     # a share form sent empty: the error summary links to each field

@@ -33,7 +33,7 @@ def test_pharmacist_adds_a_regimen_sets_local_chair_minutes_and_finds_the_change
     # the regimen library, then the editor
     page.get_by_role("link", name="Regimens", exact=True).click()
     page.get_by_role("button", name="Add a regimen").click()
-    assert page.get_by_role("heading", name="Add a regimen").is_visible()
+    expect(page.get_by_role("heading", name="Add a regimen")).to_be_visible()
     assert_accessible(page, "empty regimen editor")
 
     page.get_by_label("Regimen name").fill(REGIMEN)
@@ -161,9 +161,9 @@ def test_the_regimen_editor_works_without_javascript(browser, live_server):
         page.locator("#components-1-chair_minutes_first_cycle").fill("210")
         page.locator("#components-1-chair_minutes_later_cycles").fill("210")
         page.get_by_role("button", name="Update the preview").click()
-        assert page.locator("#preview-table").is_visible()
+        expect(page.locator("#preview-table")).to_be_visible()
         page.get_by_role("button", name="Add regimen", exact=True).click()
-        assert page.get_by_role("heading", name="No-script regimen").is_visible()
+        expect(page.get_by_role("heading", name="No-script regimen")).to_be_visible()
         assert "Paclitaxel" in page.content() and "Carboplatin" in page.content()
     finally:
         context.close()

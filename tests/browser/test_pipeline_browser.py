@@ -19,8 +19,8 @@ def test_sign_in_page_is_accessible(page, live_server):
 def test_viewer_sees_and_filters_the_pipeline(page, live_server, sign_in_as):
     sign_in_as(page, "viewer")
     page.goto(f"{live_server.url}/pipeline")
-    assert page.get_by_role("heading", name="Appraisal pipeline").is_visible()
-    assert page.get_by_text("Example data").first.is_visible()
+    expect(page.get_by_role("heading", name="Appraisal pipeline")).to_be_visible()
+    expect(page.get_by_text("Example data").first).to_be_visible()
     rows_before = page.locator("#pipeline-table tbody tr").count()
     assert rows_before >= 5
     assert_accessible(page, "pipeline")
