@@ -20,6 +20,24 @@ def _clean_number_text(text: str) -> str:
     return text.strip().replace(",", "").replace("£", "").removesuffix("%").strip()
 
 
+def _read_number(field, valuelist, *, whole: bool) -> None:
+    """Set `field.data` from what was typed: None for blank; the field's message for anything that is
+    not a (whole) number, with data left None so nothing half-read is saved."""
+    if not valuelist:
+        return
+    text = _clean_number_text(valuelist[0])
+    field.data = None
+    if text == "":
+        return
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(field.invalid_message) from None
+    if not math.isfinite(value) or (whole and not value.is_integer()):
+        raise ValueError(field.invalid_message)
+    field.data = int(value) if whole else value
+
+
 class NumberField(FloatField):
     """A decimal number. Text that is not a number gets `invalid_message`; blank gives None."""
 
@@ -28,21 +46,7 @@ class NumberField(FloatField):
         self.invalid_message = invalid_message or f"{self.label.text} must be a number"
 
     def process_formdata(self, valuelist):
-        if not valuelist:
-            return
-        text = _clean_number_text(valuelist[0])
-        if text == "":
-            self.data = None
-            return
-        try:
-            value = float(text)
-        except ValueError:
-            self.data = None
-            raise ValueError(self.invalid_message) from None
-        if not math.isfinite(value):
-            self.data = None
-            raise ValueError(self.invalid_message)
-        self.data = value
+        _read_number(self, valuelist, whole=False)
 
     def _value(self):
         if self.raw_data:
@@ -58,21 +62,7 @@ class WholeNumberField(IntegerField):
         self.invalid_message = invalid_message or f"{self.label.text} must be a whole number"
 
     def process_formdata(self, valuelist):
-        if not valuelist:
-            return
-        text = _clean_number_text(valuelist[0])
-        if text == "":
-            self.data = None
-            return
-        try:
-            value = float(text)
-        except ValueError:
-            self.data = None
-            raise ValueError(self.invalid_message) from None
-        if not math.isfinite(value) or not value.is_integer():
-            self.data = None
-            raise ValueError(self.invalid_message)
-        self.data = int(value)
+        _read_number(self, valuelist, whole=True)
 
     def _value(self):
         if self.raw_data:

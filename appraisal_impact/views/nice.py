@@ -82,6 +82,20 @@ def _reference_error(session, reference: str, message: str, status: int = 400):
                            **_index_context(session, reference=reference, errors=[("reference", message)])), status
 
 
+def _read_from_nice(session, reference: str, failure_note: str = ""):
+    """(the read, None), or (None, the page saying why): a reference NICE can't be asked about, or
+    NICE not answering."""
+    try:
+        parse_reference(reference)
+    except NiceReferenceError:
+        return None, _reference_error(session, reference, REFERENCE_ERROR)
+    try:
+        with nice_client() as client:
+            return nice_sync.preview_add(reference, client), None
+    except NiceFetchError as error:
+        return None, _reference_error(session, reference, f"{error}{failure_note}", 502)
+
+
 @bp.route("/nice")
 @nice_staff_only
 def index():
@@ -95,15 +109,9 @@ def preview():
     """Read the pasted reference from NICE and show what was read, saving nothing."""
     session = get_session()
     reference = request.args.get("reference", "").strip()[:500]
-    try:
-        parse_reference(reference)
-    except NiceReferenceError:
-        return _reference_error(session, reference, REFERENCE_ERROR)
-    try:
-        with nice_client() as client:
-            read = nice_sync.preview_add(reference, client)
-    except NiceFetchError as error:
-        return _reference_error(session, reference, str(error), 502)
+    read, problem = _read_from_nice(session, reference)
+    if problem is not None:
+        return problem
     return render_template("nice/preview.html", **_preview_context(read, reference, session))
 
 
@@ -113,15 +121,9 @@ def add():
     """Confirm and add: read again, and save if NICE still shows what the user confirmed."""
     session = get_session()
     reference = request.form.get("reference", "").strip()[:500]
-    try:
-        parse_reference(reference)
-    except NiceReferenceError:
-        return _reference_error(session, reference, REFERENCE_ERROR)
-    try:
-        with nice_client() as client:
-            read = nice_sync.preview_add(reference, client)
-    except NiceFetchError as error:
-        return _reference_error(session, reference, f"{error} Nothing was saved.", 502)
+    read, problem = _read_from_nice(session, reference, failure_note=" Nothing was saved.")
+    if problem is not None:
+        return problem
     if request.form.get("fingerprint") != _fingerprint(read):
         return render_template("nice/preview.html", changed_since_preview=True,
                                **_preview_context(read, reference, session)), 409
