@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+import time
+from datetime import date, datetime, timedelta
 
 from flask import abort, current_app, make_response, render_template, request
 from flask_login import current_user
 
 from .audit import Actor
+from .models import utcnow
 
 
 def is_htmx() -> bool:
@@ -39,6 +41,19 @@ def current_actor() -> Actor:
     return Actor(current_user.id, current_user.name, "web")
 
 
+_STARTED = time.monotonic()
+
+
 def today() -> date:
     """Today, or the date a test or demonstration fixes in the app's settings (`TODAY`)."""
     return current_app.config.get("TODAY") or date.today()
+
+
+def now() -> datetime:
+    """Now (naive UTC) for checks against dates people chose, such as a share link's expiry. With `TODAY`
+    fixed, the clock stands at noon that day and moves on only as time passes in the process, so a check
+    never depends on the real date or on the time of day it runs."""
+    fixed = current_app.config.get("TODAY")
+    if fixed is None:
+        return utcnow()
+    return datetime.combine(fixed, datetime.min.time()) + timedelta(hours=12, seconds=time.monotonic() - _STARTED)

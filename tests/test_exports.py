@@ -16,7 +16,7 @@ from sqlmodel import select
 from appraisal_impact.audit import Actor, apply_changes
 from appraisal_impact.exports.summary_files import neutralise, pdf_text
 from appraisal_impact.models import Appraisal, Icb
-from tests.conftest import sign_in
+from tests.conftest import TEST_TODAY, sign_in
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
@@ -66,7 +66,7 @@ def _csv_rows(response) -> list[list[str]]:
 
 
 def _share(client, target: str, figures="snapshot") -> str:
-    expires = date.today() + timedelta(days=10)
+    expires = TEST_TODAY + timedelta(days=10)
     response = client.post("/sharing/new", data={
         "target": target, "label": "Board paper", "figures": figures,
         "expires-day": expires.day, "expires-month": expires.month, "expires-year": expires.year})

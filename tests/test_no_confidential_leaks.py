@@ -23,7 +23,7 @@ from appraisal_impact import impact_service, summaries
 from appraisal_impact.exports.summary_files import pdf_text
 from appraisal_impact.formatting import money
 from appraisal_impact.models import Appraisal, ConfidentialPrice, Drug, DrugPack, Icb, Trust
-from tests.conftest import sign_in
+from tests.conftest import TEST_TODAY, sign_in
 from tests.test_exports import inflate_pdf
 
 PRICE = 98765.43
@@ -70,7 +70,7 @@ def confidential(seeded, users, monkeypatch):
     seeded.commit()
     impact_service.clear_cache()
 
-    today = date.today()
+    today = TEST_TODAY
     listed = _build_all(seeded, today)
     everything = impact_service.PriceView(alliance_confidential=True, trust_ids=frozenset(), all_trusts=True)
     with monkeypatch.context() as patch:
@@ -116,7 +116,7 @@ def _assert_clean_workbook(data: bytes, derived: set[int], forbidden: set[str], 
 def _share_links(client, session) -> list[str]:
     """A frozen and a live share link for every ICB and every appraisal."""
     paths = []
-    expires = date.today() + timedelta(days=7)
+    expires = TEST_TODAY + timedelta(days=7)
     targets = [f"icb:{i.id}" for i in session.exec(select(Icb)).all()]
     targets += [f"appraisal:{a.id}" for a in session.exec(select(Appraisal)).all()]
     for target in targets:

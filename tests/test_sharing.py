@@ -14,7 +14,7 @@ from appraisal_impact import sharing
 from appraisal_impact.audit import Actor, apply_changes
 from appraisal_impact.models import Appraisal, AuditEntry, Icb, ShareLink
 from appraisal_impact.models import Role
-from tests.conftest import PASSWORD, make_user, sign_in
+from tests.conftest import PASSWORD, TEST_TODAY, make_user, sign_in
 
 # --- the pure rules ---------------------------------------------------------------------------------
 
@@ -64,7 +64,7 @@ def test_a_link_works_to_the_end_of_its_expiry_day_and_withdrawal_beats_everythi
 
 
 def _form(target: str, *, label="Dorset ICB board, July 2026", figures="snapshot", expires: date | None = None) -> dict:
-    expires = expires or date.today() + timedelta(days=30)
+    expires = expires or TEST_TODAY + timedelta(days=30)
     return {"target": target, "label": label, "figures": figures,
             "expires-day": str(expires.day), "expires-month": str(expires.month), "expires-year": str(expires.year)}
 
@@ -154,7 +154,7 @@ def test_an_expired_link_answers_410(app, client, db, users):
     sign_in(client, users["alliance"])
     path = _create(client, f"icb:{_icb(db).id}")
     link = db.exec(select(ShareLink)).one()
-    link.expires_at = sharing.expires_at_end_of(date.today() - timedelta(days=1))
+    link.expires_at = sharing.expires_at_end_of(TEST_TODAY - timedelta(days=1))
     db.add(link)
     db.commit()
     assert app.test_client().get(path).status_code == 410
@@ -249,7 +249,7 @@ def test_another_person_may_withdraw_a_link_only_with_a_sharing_role(client, app
 
 def test_bad_input_shows_errors_keeps_the_input_and_saves_nothing(client, db, users):
     sign_in(client, users["alliance"])
-    too_late = date.today() + timedelta(days=sharing.MAX_LINK_DAYS + 1)
+    too_late = TEST_TODAY + timedelta(days=sharing.MAX_LINK_DAYS + 1)
     response = client.post("/sharing/new", data=_form("icb:999999", label="x" * 201, figures="", expires=too_late))
     assert response.status_code == 400
     page = response.get_data(as_text=True)
@@ -269,7 +269,7 @@ def test_bad_input_shows_errors_keeps_the_input_and_saves_nothing(client, db, us
 def test_a_date_in_the_past_or_not_a_date_is_refused(client, db, users):
     sign_in(client, users["alliance"])
     target = f"icb:{_icb(db).id}"
-    assert client.post("/sharing/new", data=_form(target, expires=date.today() - timedelta(days=1))).status_code == 400
+    assert client.post("/sharing/new", data=_form(target, expires=TEST_TODAY - timedelta(days=1))).status_code == 400
     bad = _form(target) | {"expires-day": "31", "expires-month": "2"}
     response = client.post("/sharing/new", data=bad)
     assert response.status_code == 400
@@ -280,7 +280,7 @@ def test_a_date_in_the_past_or_not_a_date_is_refused(client, db, users):
 def test_the_form_offers_the_configured_default_expiry(app, client, db, users):
     app.config["SHARE_LINK_DAYS"] = 14
     sign_in(client, users["alliance"])
-    expected = date.today() + timedelta(days=14)
+    expected = TEST_TODAY + timedelta(days=14)
     page = client.get(f"/sharing/new?target=icb:{_icb(db).id}").get_data(as_text=True)
     assert f'id="expires-day" name="expires-day" type="text" inputmode="numeric" value="{expected.day}"' in page
     assert f'value="icb:{_icb(db).id}" selected' in page

@@ -22,9 +22,9 @@ from appraisal_impact.models import (
     Appraisal, AppraisalRegimen, ConfidentialPrice, Drug, DrugPack, Icb, Regimen, RegimenComponent, Role, Trust,
     UptakeYear,
 )
-from tests.conftest import make_user, sign_in
+from tests.conftest import TEST_TODAY, make_user, sign_in
 
-TODAY = date.today()
+TODAY = TEST_TODAY  # the app's fixed clock in tests
 STARTS_PER_WEEK = 520 / 52.18  # eligible × uptake / weeks a year [patients/week]
 YEAR_1_WEEKS = 52 + 1.25 / 7  # 365.25 days: 52 whole weeks and 1.25 days of the 53rd
 ATTENDANCES_PER_PATIENT = 4

@@ -36,7 +36,7 @@ from ..sharing import (
     new_token,
 )
 from ..summaries import build_appraisal_summary, build_icb_summary, to_json
-from ..web import current_actor, get_or_404, is_htmx, page_or_partial, public, today as web_today
+from ..web import current_actor, get_or_404, is_htmx, page_or_partial, public, today as web_today, now as web_now
 from .summaries import FILE_TYPES, print_html, summary_file
 
 
@@ -165,7 +165,7 @@ def _build(session, kind: str, target):
 
 def _list_context(message: str = "") -> dict:
     session = get_session()
-    now = utcnow()
+    now = web_now()
     rows = [
         (row, link_state(expires_at=row.link.expires_at, revoked_at=row.link.revoked_at, now=now))
         for row in sharing_queries.list_share_links(session=session)
@@ -247,7 +247,7 @@ def _open(token: str) -> tuple[ShareLink, dict]:
     link = sharing_queries.share_link_by_hash(session=session, token_hash=hash_token(token))
     if link is None:
         abort(404)
-    now = utcnow()
+    now = web_now()
     if link_state(expires_at=link.expires_at, revoked_at=link.revoked_at, now=now) is not LinkState.ACTIVE:
         abort(410)
     if link.frozen and link.snapshot_json:
