@@ -61,9 +61,19 @@ def database_url(worker_id: str):
 
 
 def _empty_postgres_tables(db_engine) -> None:
-    tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+    """Delete every row and restart the id sequences (DELETE on these small tables is far quicker than
+    TRUNCATE, which rewrites files)."""
+    statements = [f'DELETE FROM "{table.name}"' for table in reversed(SQLModel.metadata.sorted_tables)]
+    statements += [
+        f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', 'id'), 1, false)"
+        for table in SQLModel.metadata.sorted_tables if _has_serial_id(table)
+    ]
     with db_engine.begin() as connection:
-        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        connection.execute(text("; ".join(statements)))
+
+
+def _has_serial_id(table) -> bool:
+    return "id" in table.c and table.c.id.primary_key and table.c.id.type.python_type is int
 
 
 def _make_app(database_url: str, **overrides):
@@ -180,7 +190,7 @@ def _copy_database(template, target) -> None:
             connection.execute(text(
                 f'INSERT INTO "{table.name}" ({columns}) SELECT {values} FROM "{template_schema}"."{table.name}"'
             ))
-            if "id" in table.c and table.c.id.autoincrement is not False and table.c.id.type.python_type is int:
+            if _has_serial_id(table):
                 connection.execute(text(
                     f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', 'id'), "
                     f'COALESCE(MAX(id), 1), MAX(id) IS NOT NULL) FROM "{table.name}"'
