@@ -229,7 +229,8 @@ def test_refresh_button_moves_the_date_into_history_and_what_changed(alliance_cl
 @pytest.mark.parametrize("reply, reason", [
     (Reply(500, "oops"), "NICE returned server error 500 three times"),
     (Reply(200, "<h1>We're making improvements</h1>"),
-     "the page did not look like a NICE appraisal page: no project information found"),
+     "the page did not look like a NICE appraisal page (NICE may have changed its page layout): "
+        "no project information found"),
     (Reply(hang=True), "NICE did not answer within 0.3 seconds"),
 ])
 def test_failed_refresh_button_keeps_data_and_says_why(alliance_client, seeded, fake_nice, read_clock,

@@ -253,7 +253,8 @@ FAILURES = {
     "500": (lambda f: f.add(TA10914_PATH, Reply(500, "oops")), "NICE returned server error 500 three times"),
     "unrecognised page": (
         lambda f: f.add(TA10914_PATH, Reply(200, "<html><body><h1>We're making improvements</h1></body></html>")),
-        "the page did not look like a NICE appraisal page: no project information found"),
+        "the page did not look like a NICE appraisal page (NICE may have changed its page layout): "
+        "no project information found"),
 }
 
 
