@@ -239,7 +239,8 @@ class Appraisal(SQLModel, table=True):
     indication: str = ""
     tumour_site: str = ""
     process: str = "single technology appraisal"
-    status: str = "in development"  # in development, published, terminated, suspended
+    # in development, awaiting development, suspended, discontinued, terminated, published
+    status: str = "in development"
     recommendation: str | None = None  # recommended, optimised, managed access, ...
     is_cancer: bool = True
     draft_guidance_date: date | None = None
@@ -266,6 +267,8 @@ class Appraisal(SQLModel, table=True):
     # The last failed read from NICE (kept after a later success, shown with its time); never blanks data.
     nice_last_error: str = ""
     nice_last_error_at: NaiveDatetime | None = None
+    # NICE's own status wording as last read ("Impacted by COVID-19", "Proposed"), beside the tool's `status`.
+    nice_status: str = ""
     is_example: bool = False
     version: int = 1
 
@@ -483,6 +486,7 @@ class NiceCandidate(SQLModel, table=True):
     url: str = ""
     expected_publication: str = ""
     matched_term: str = ""
+    reason: str = ""  # why the title was picked, in words (the classifier's reason)
     decision: str = "new"  # new, accepted, dismissed
     decided_by_id: int | None = Field(default=None, foreign_key="user.id")
     decided_at: NaiveDatetime | None = None

@@ -121,6 +121,7 @@ def test_add_creates_the_appraisal_with_the_fixture_values_and_sources(db, track
         "ta_number": None,
         "process": "single technology appraisal",  # NICE says "STA"
         "status": "in development",  # NICE says "InProgress" / "In progress"
+        "nice_status": "In progress",  # NICE's own words, kept
         "draft_guidance_date": date(2023, 2, 21),
         "fdg_date": None,
         "expected_publication_date": date(2023, 8, 23),
@@ -247,6 +248,9 @@ def _hang(fake_nice):
     fake_nice.add(TA10914_PATH, Reply(hang=True))
 
 
+SAVE_THE_PAGE = (" Nothing was changed. If the page opens in your browser, save it (or copy its address and HTML) "
+                 "and add it on the NICE updates page under “Read a saved NICE page”: it is read the same way and you "
+                 "confirm before anything is saved.")
 FAILURES = {
     "timeout": (_hang, "NICE did not answer within 0.3 seconds"),
     "404": (lambda f: f.add(TA10914_PATH, Reply(404, "<h1>Page not found</h1>")), "NICE says page not found (404)"),
@@ -254,7 +258,9 @@ FAILURES = {
     "unrecognised page": (
         lambda f: f.add(TA10914_PATH, Reply(200, "<html><body><h1>We're making improvements</h1></body></html>")),
         "the page did not look like a NICE appraisal page (NICE may have changed its page layout): "
-        "no project information found"),
+        "no project information found" + SAVE_THE_PAGE),
+    "403": (lambda f: f.add(TA10914_PATH, Reply(403, "<h1>Access denied</h1>")),
+            "NICE refused to let this tool read the page (403 Forbidden)" + SAVE_THE_PAGE),
 }
 
 
@@ -365,38 +371,74 @@ def document_like_fixture(title: str, gid: str, expected: str | None = None) -> 
 BARRETTS = "Barrett's oesophagus: medical management, endoscopic treatment, follow up and stage 1 adenocarcinoma"
 
 
-def test_discover_offers_the_cancer_titles_from_the_fixture_list(db, fake_nice, nice_client):
+def test_discover_checks_guidance_type_and_says_what_it_skipped_and_why(db, fake_nice, nice_client):
     fake_nice.add(LIST_PATH, Reply(200, list_page()))
-    new = nice_sync.discover(db, nice_client)
+    report = nice_sync.discover_with_report(db, nice_client)
     db.commit()
-    # Of the fixture's ten titles only Barrett's oesophagus ... adenocarcinoma is about cancer.
-    assert [(c.gid, c.title, c.matched_term, c.expected_publication, c.decision) for c in new] == [
-        ("GID-NG10165", BARRETTS, "adenocarcinoma", "TBC", "new")]
-    assert [c.gid for c in db.exec(select(NiceCandidate)).all()] == ["GID-NG10165"]
+    # The fixture's ten items are all NICE guidelines or antimicrobial prescribing guidelines, although the list
+    # was asked for technology appraisals: none is offered. Barrett's oesophagus ... adenocarcinoma is about
+    # cancer, but an NG: the guidance type of each item is checked, not only the list's filter.
+    assert report.new == () and report.listed == 10
+    assert db.exec(select(NiceCandidate)).all() == []
+    reasons = {item.title: item.reason for item in report.skipped}
+    assert reasons[BARRETTS] == "not a technology appraisal (NICE guideline)"
+    assert reasons["Blepharitis: antimicrobial prescribing"] == "not a technology appraisal (Antimicrobial prescribing guideline)"
+    assert len(reasons) == 10
+    assert list(report.skipped_by_kind()) == ["not a technology appraisal"]
+
+
+def test_discover_skips_items_without_a_gid_other_programmes_and_radiotherapy_saying_why(db, fake_nice, nice_client):
+    no_gid = document_like_fixture("Nivolumab for treating relapsed mesothelioma [ID5100]", "GID-TA11500")
+    no_gid["url"] = "https://www.nice.org.uk/guidance/indevelopment/HTG900"  # as in NICE's deferred list
+    hst = document_like_fixture("Arimoclomol for treating Niemann-Pick disease Type C [ID1312]", "GID-HST10037")
+    hst["niceResultType"] = "Highly specialised technology"
+    radiotherapy = document_like_fixture("NBTXR-3 for treating soft tissue sarcoma [ID1050]", "GID-TA10271")
+    not_cancer = document_like_fixture("Atogepant for preventing migraine [ID5090]", "GID-TA10992")
+    myeloma = document_like_fixture("Talquetamab for treating relapsed multiple myeloma [ID6244]", "GID-TA11173")
+    fake_nice.add(LIST_PATH, Reply(200, list_page([no_gid, hst, radiotherapy, not_cancer, myeloma])))
+
+    report = nice_sync.discover_with_report(db, nice_client)
+    db.commit()
+
+    assert [(c.gid, c.matched_term, c.reason) for c in report.new] == [
+        ("GID-TA11173", "myeloma", "title names 'myeloma' (myeloma)")]
+    reasons = {item.title: item.reason for item in report.skipped}
+    assert reasons["Nivolumab for treating relapsed mesothelioma"] == (
+        "no GID in its NICE address (https://www.nice.org.uk/guidance/indevelopment/HTG900)")
+    assert reasons["Arimoclomol for treating Niemann-Pick disease Type C"] == (
+        "not a technology appraisal (Highly specialised technology)")
+    assert reasons["NBTXR-3 for treating soft tissue sarcoma"] == (
+        "title names 'sarcoma' (sarcoma), but the technology, 'NBTXR-3', is radiotherapy: cancer, not SACT")
+    assert reasons["Atogepant for preventing migraine"] == "not about cancer: no cancer term in the title"
+    groups = report.skipped_by_kind()
+    assert {key: len(items) for key, items in groups.items()} == {
+        "not a technology appraisal": 11, "no GID": 1, "cancer, not SACT": 1, "not about cancer": 1}
 
 
 def test_discover_skips_tracked_and_keeps_dismissed_dismissed(db, tracked, fake_nice, nice_client):
     talquetamab = document_like_fixture("Talquetamab for treating relapsed multiple myeloma [ID6244]",
                                         "GID-TA11173", "2025-08-20T00:00:00")
+    teclistamab = document_like_fixture("Teclistamab for treating relapsed myeloma ID5087", "GID-TA11057")
     already_tracked = document_like_fixture(TA10914_TITLE + " [ID4014]", "GID-TA10914", "2023-08-23T00:00:00")
-    fake_nice.add(LIST_PATH, Reply(200, list_page([talquetamab, already_tracked])))
+    fake_nice.add(LIST_PATH, Reply(200, list_page([talquetamab, teclistamab, already_tracked])))
 
     first = nice_sync.discover(db, nice_client)
     db.commit()
-    assert sorted(c.gid for c in first) == ["GID-NG10165", "GID-TA11173"]  # not GID-TA10914: tracked
+    assert sorted(c.gid for c in first) == ["GID-TA11057", "GID-TA11173"]  # not GID-TA10914: tracked
     talq = next(c for c in first if c.gid == "GID-TA11173")
     assert (talq.title, talq.expected_publication, talq.matched_term) == (
         "Talquetamab for treating relapsed multiple myeloma", "20 August 2025", "myeloma")
 
-    barretts = next(c for c in first if c.gid == "GID-NG10165")
-    nice_sync.decide(db, ALLIANCE, barretts, "dismissed")
+    teclistamab_row = next(c for c in first if c.gid == "GID-TA11057")
+    assert teclistamab_row.title == "Teclistamab for treating relapsed myeloma"  # "ID5087" is not in the title
+    nice_sync.decide(db, ALLIANCE, teclistamab_row, "dismissed")
     db.commit()
 
     again = nice_sync.discover(db, nice_client)
     db.commit()
     assert again == []  # nothing new
     stored = {c.gid: c.decision for c in db.exec(select(NiceCandidate)).all()}
-    assert stored == {"GID-NG10165": "dismissed", "GID-TA11173": "new"}
+    assert stored == {"GID-TA11057": "dismissed", "GID-TA11173": "new"}
 
 
 def test_accept_reads_the_candidate_and_tracks_it(db, fake_nice, nice_client):
@@ -463,12 +505,16 @@ def test_flask_nice_refresh_exit_code_1_when_any_read_fails(cli_app, db, tracked
 
 
 def test_flask_nice_discover(cli_app, db, fake_nice):
-    fake_nice.add(LIST_PATH, Reply(200, list_page()))
+    talquetamab = document_like_fixture("Talquetamab for treating relapsed multiple myeloma [ID6244]", "GID-TA11173")
+    fake_nice.add(LIST_PATH, Reply(200, list_page([talquetamab])))
     result = cli_app.test_cli_runner().invoke(args=["nice", "discover"])
     assert result.exit_code == 0, result.output
-    assert result.output.splitlines() == [f"new GID-NG10165: {BARRETTS} (expected publication TBC)",
-                                          "1 new cancer appraisal(s) offered."]
-    assert [c.gid for c in db.exec(select(NiceCandidate)).all()] == ["GID-NG10165"]
+    lines = result.output.splitlines()
+    assert lines[0] == ("new GID-TA11173: Talquetamab for treating relapsed multiple myeloma (expected publication "
+                        "TBC; title names 'myeloma' (myeloma))")
+    assert f"skipped {BARRETTS}: not a technology appraisal (NICE guideline)" in lines
+    assert lines[-1] == "1 new cancer appraisal(s) offered; 10 of 11 listed item(s) skipped."
+    assert [c.gid for c in db.exec(select(NiceCandidate)).all()] == ["GID-TA11173"]
 
 
 def test_publication_under_a_ta_number_already_tracked_is_not_copied(db, tracked, fake_nice, nice_client):
@@ -492,7 +538,8 @@ def test_publication_under_a_ta_number_already_tracked_is_not_copied(db, tracked
 
 def test_a_candidate_added_by_reference_meanwhile_is_no_longer_offered(db, fake_nice, nice_client):
     daratumumab = document_like_fixture(TA10914_TITLE + " [ID4014]", "GID-TA10914", "2023-08-23T00:00:00")
-    fake_nice.add(LIST_PATH, Reply(200, list_page([daratumumab])))
+    talquetamab = document_like_fixture("Talquetamab for treating relapsed multiple myeloma [ID6244]", "GID-TA11173")
+    fake_nice.add(LIST_PATH, Reply(200, list_page([daratumumab, talquetamab])))
     fake_nice.add(TA10914_PATH, Reply(200, project_page(feed("indev-feed_project_gid-ta10914.json"))))
     nice_sync.discover(db, nice_client)
     db.commit()
@@ -500,4 +547,4 @@ def test_a_candidate_added_by_reference_meanwhile_is_no_longer_offered(db, fake_
     db.commit()
     nice_sync.discover(db, nice_client)
     db.commit()
-    assert [c.gid for c in queries_nice.candidates(session=db, decision="new")] == ["GID-NG10165"]
+    assert [c.gid for c in queries_nice.candidates(session=db, decision="new")] == ["GID-TA11173"]

@@ -111,6 +111,8 @@ class AppraisalRead:
     terminated_date: date | None = None
     # What could not be read (kept as NICE wrote it), for a person to look at; never fatal.
     notes: tuple[str, ...] = ()
+    # True when read from a page a person saved from their browser and uploaded (or pasted), not fetched.
+    from_saved_page: bool = False
 
     @property
     def is_published(self) -> bool:
@@ -134,7 +136,12 @@ class AppraisalRead:
 
 @dataclass(frozen=True)
 class Candidate:
-    """One in-development technology appraisal from NICE's list, classified by title."""
+    """One item of NICE's in-development list, classified by title.
+
+    ``skip_reason`` says why it is not offered for the pipeline (None when it is): no GID in its address,
+    not a technology appraisal (NICE's guidance type is checked, not only the list's filter), not about
+    cancer, or about cancer but not SACT.
+    """
 
     title: str
     reference: NiceReference | None
@@ -143,6 +150,36 @@ class Candidate:
     expected_publication_date: date | None
     cancer: CancerClassification
     listed_at: datetime
+    guidance_type: str | None = None
+
+    @property
+    def skip_reason(self) -> str | None:
+        if self.reference is None or self.reference.kind is not ReferenceKind.GID:
+            return f"no GID in its NICE address ({self.url})"
+        if not is_technology_appraisal(self.guidance_type, self.reference):
+            shown = self.guidance_type or self.reference.value
+            return f"not a technology appraisal ({shown})"
+        if not self.cancer.is_cancer:
+            return f"not about cancer: {self.cancer.reason}"
+        if not self.cancer.is_sact:
+            return self.cancer.reason
+        return None
+
+
+_TA_GUIDANCE_TYPE = re.compile(r"^technology appraisals?(?: guidance)?$", re.IGNORECASE)
+
+
+def is_technology_appraisal(guidance_type: str | None, reference: NiceReference | None) -> bool:
+    """NICE's guidance type says technology appraisal, and the GID (if any) is a GID-TA project.
+
+    The list's ``ngt`` filter is not trusted alone: NICE's own responses mix in other programmes.
+    When the list gives no type (the HTML table), the GID decides.
+    """
+    if guidance_type is not None and not _TA_GUIDANCE_TYPE.match(" ".join(guidance_type.split())):
+        return False
+    if reference is not None and reference.kind is ReferenceKind.GID:
+        return reference.value.startswith("GID-TA")
+    return guidance_type is not None
 
 
 def _as_reference(reference: NiceReference | str) -> NiceReference:
@@ -349,6 +386,7 @@ def discover_appraisals(client: NiceClient, *, page_size: int = 50, max_pages: i
                     expected_publication_date=entry.expected_publication_date,
                     cancer=classify_title(title),
                     listed_at=page.fetched_at,
+                    guidance_type=entry.guidance_type,
                 ),
             )
         more = listing.has_more if listing.total is not None else len(listing.entries) >= page_size
@@ -358,6 +396,7 @@ def discover_appraisals(client: NiceClient, *, page_size: int = 50, max_pages: i
 
 
 def discover_cancer_appraisals(client: NiceClient, *, page_size: int = 50, max_pages: int = 40) -> list[Candidate]:
-    """The in-development technology appraisals whose titles are about cancer (see classify.py)."""
-    return [c for c in discover_appraisals(client, page_size=page_size, max_pages=max_pages) if c.cancer.is_cancer]
+    """The in-development technology appraisals (with a GID) whose titles are about cancer treated with SACT
+    (see classify.py): every candidate whose ``skip_reason`` is None."""
+    return [c for c in discover_appraisals(client, page_size=page_size, max_pages=max_pages) if c.skip_reason is None]
 
