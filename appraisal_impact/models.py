@@ -491,3 +491,27 @@ class NiceCandidate(SQLModel, table=True):
     decided_by_id: int | None = Field(default=None, foreign_key="user.id")
     decided_at: NaiveDatetime | None = None
     found_at: NaiveDatetime = Field(default_factory=utcnow)
+
+
+class NiceSavedPage(SQLModel, table=True):
+    """A NICE page a person saved from their browser and uploaded (or pasted) when NICE refused the tool.
+
+    Kept so the confirm step saves what the preview showed, and as the source of what was saved."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    url: str = ""  # the page's address on nice.org.uk, when the person gave it
+    file_name: str = ""
+    text: str
+    uploaded_by_id: int | None = Field(default=None, foreign_key="user.id")
+    uploaded_at: NaiveDatetime = Field(default_factory=utcnow)
+    appraisal_id: int | None = Field(default=None, foreign_key="appraisal.id")  # set once confirmed
+
+
+class NiceListSkip(SQLModel, table=True):
+    """An item of NICE's list that the last look for new appraisals did not offer, and why (replaced each look)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    title: str
+    url: str = ""
+    reason: str = ""
+    listed_at: NaiveDatetime = Field(default_factory=utcnow)

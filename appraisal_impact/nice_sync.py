@@ -32,7 +32,7 @@ from . import audit
 from .audit import Actor
 from .core.deadlines import parse_process
 from .formatting import date_uk, field_label
-from .models import Appraisal, DateChange, FigureSource, NiceCandidate, utcnow
+from .models import Appraisal, DateChange, FigureSource, NiceCandidate, NiceListSkip, NiceSavedPage, utcnow
 from .nice import (
     AppraisalRead,
     NiceClient,
@@ -310,6 +310,20 @@ def preview_saved_page(text: str, *, url: str | None, read_at: datetime, name: s
     return read_saved_appraisal(text, url=url or None, read_at=read_at, name=name)
 
 
+def keep_saved_page(session: Session, actor: Actor, text: str, *, url: str, file_name: str) -> NiceSavedPage:
+    """Keep an uploaded page until the person confirms what was read from it (and afterwards as its source)."""
+    page = NiceSavedPage(url=url, file_name=file_name, text=text, uploaded_by_id=actor.user_id)
+    session.add(page)
+    session.flush()
+    return page
+
+
+def read_kept_page(page: NiceSavedPage) -> AppraisalRead:
+    """Read a kept page again (for the confirm step), as of when it was uploaded."""
+    return preview_saved_page(page.text, url=page.url or None, read_at=page.uploaded_at.replace(tzinfo=UTC),
+                              name=page.file_name)
+
+
 def save_saved_page(session: Session, actor: Actor, read: AppraisalRead) -> tuple[Appraisal, RefreshOutcome | None]:
     """Save what a confirmed saved page says: update the tracked appraisal it belongs to (as a refresh
     does, recorded as "NICE page uploaded"), or add it when none is tracked. The caller commits.
@@ -526,6 +540,12 @@ def discover_with_report(session: Session, client: NiceClient) -> DiscoveryRepor
     listed = discover_appraisals(client)
     skipped = tuple(SkippedItem(c.title, c.url, c.skip_reason) for c in listed if c.skip_reason is not None)
     offered = [c for c in listed if c.skip_reason is None]
+    # The page shows what the last look skipped and why; each look replaces the previous one's.
+    nice_queries.clear_list_skips(session=session)
+    for candidate in listed:
+        if candidate.skip_reason is not None:
+            session.add(NiceListSkip(title=candidate.title, url=candidate.url, reason=candidate.skip_reason,
+                                     listed_at=naive_utc(candidate.listed_at)))
     return DiscoveryReport(new=tuple(_store_candidates(session, offered)), skipped=skipped, listed=len(listed))
 
 

@@ -282,17 +282,27 @@ def test_refresh_buttons_need_the_csrf_token(csrf_app, fake_nice, read_clock):
 # --- discovered list -----------------------------------------------------------------------------
 
 
+TALQUETAMAB = "Talquetamab for treating relapsed multiple myeloma"
+
+
 def test_discover_accept_and_dismiss(alliance_client, seeded, fake_nice):
     daratumumab = document_like_fixture(TA10914_TITLE + " [ID4014]", "GID-TA10914", "2023-08-23T00:00:00")
-    fake_nice.add(LIST_PATH, Reply(200, list_page([daratumumab])))
+    talquetamab = document_like_fixture(TALQUETAMAB + " [ID6244]", "GID-TA11173")
+    fake_nice.add(LIST_PATH, Reply(200, list_page([daratumumab, talquetamab])))
     assert alliance_client.post("/nice/discover").status_code == 302
-    page = text_of(alliance_client.get("/nice"))
-    assert "Found 2 new cancer appraisals on NICE&#39;s in-development list." in page
-    assert BARRETTS.replace("'", "&#39;") in page and TA10914_TITLE in page
+    page = text_of(alliance_client.get("/nice")).replace("&#39;", "'")
+    assert "Found 2 new cancer appraisals on NICE's in-development list; 10 of 12 listed items not offered" in page
+    assert TALQUETAMAB in page and TA10914_TITLE in page
     assert "23 August 2023" in page  # its expected publication, from the list
+    # Why each was picked, in the classifier's words.
+    assert "Title names 'myeloma' (myeloma)" in page
+    # What was not offered, and why: the fixture's NICE guidelines, although the list asked for TAs.
+    assert "Not offered on the last look (10)" in page
+    assert "Not a technology appraisal (10)" in page
+    assert f"{BARRETTS}</a>: not a technology appraisal (NICE guideline)" in page
 
-    barretts = seeded.exec(select(NiceCandidate).where(NiceCandidate.gid == "GID-NG10165")).one()
-    assert alliance_client.post(f"/nice/candidates/{barretts.id}/dismiss").status_code == 302
+    talq = seeded.exec(select(NiceCandidate).where(NiceCandidate.gid == "GID-TA11173")).one()
+    assert alliance_client.post(f"/nice/candidates/{talq.id}/dismiss").status_code == 302
     offered = seeded.exec(select(NiceCandidate).where(NiceCandidate.gid == "GID-TA10914")).one()
     response = alliance_client.post(f"/nice/candidates/{offered.id}/accept")
     assert response.status_code == 302 and "/appraisals/" in response.headers["Location"]
@@ -301,7 +311,7 @@ def test_discover_accept_and_dismiss(alliance_client, seeded, fake_nice):
     alliance_client.post("/nice/discover")
     seeded.expire_all()
     decisions = {c.gid: c.decision for c in seeded.exec(select(NiceCandidate)).all()}
-    assert decisions == {"GID-NG10165": "dismissed", "GID-TA10914": "accepted"}
+    assert decisions == {"GID-TA11173": "dismissed", "GID-TA10914": "accepted"}
     page = text_of(alliance_client.get("/nice"))
     assert "No new cancer appraisals are waiting for a decision." in page
     assert "Dismissed (1)" in page
@@ -309,15 +319,16 @@ def test_discover_accept_and_dismiss(alliance_client, seeded, fake_nice):
 
 
 def test_accept_that_cannot_read_nice_keeps_the_candidate(alliance_client, seeded, fake_nice):
-    fake_nice.add(LIST_PATH, Reply(200, list_page()))
+    talquetamab = document_like_fixture(TALQUETAMAB + " [ID6244]", "GID-TA11173")
+    fake_nice.add(LIST_PATH, Reply(200, list_page([talquetamab])))
     alliance_client.post("/nice/discover")
-    barretts = seeded.exec(select(NiceCandidate).where(NiceCandidate.gid == "GID-NG10165")).one()
-    # The fake serves no page for GID-NG10165: NICE says not found.
-    alliance_client.post(f"/nice/candidates/{barretts.id}/accept")
+    talq = seeded.exec(select(NiceCandidate).where(NiceCandidate.gid == "GID-TA11173")).one()
+    # The fake serves no page for GID-TA11173: NICE says not found.
+    alliance_client.post(f"/nice/candidates/{talq.id}/accept")
     page = text_of(alliance_client.get("/nice"))
-    assert "Could not read GID-NG10165 from NICE: NICE says page not found (404)" in page
+    assert "Could not read GID-TA11173 from NICE: NICE says page not found (404)" in page
     seeded.expire_all()
-    assert seeded.get(NiceCandidate, barretts.id).decision == "new"
+    assert seeded.get(NiceCandidate, talq.id).decision == "new"
 
 
 class EditedDuringRead:

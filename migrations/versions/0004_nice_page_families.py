@@ -1,4 +1,5 @@
-"""NICE page families: appraisal.nice_status (NICE's own status wording) and nicecandidate.reason
+"""NICE page families: appraisal.nice_status (NICE's own status wording), nicecandidate.reason,
+nicesavedpage (pages uploaded when NICE refuses the tool) and nicelistskip (what discovery did not offer)
 
 Revision ID: 0004
 Revises: 0003
@@ -26,7 +27,33 @@ def upgrade() -> None:
                                       server_default=''))
 
 
+    op.create_table(
+        'nicesavedpage',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('url', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column('file_name', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column('text', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column('uploaded_by_id', sa.Integer(), nullable=True),
+        sa.Column('uploaded_at', sa.DateTime(), nullable=False),
+        sa.Column('appraisal_id', sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(['appraisal_id'], ['appraisal.id']),
+        sa.ForeignKeyConstraint(['uploaded_by_id'], ['user.id']),
+        sa.PrimaryKeyConstraint('id'),
+    )
+    op.create_table(
+        'nicelistskip',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('title', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column('url', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column('reason', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column('listed_at', sa.DateTime(), nullable=False),
+        sa.PrimaryKeyConstraint('id'),
+    )
+
+
 def downgrade() -> None:
+    op.drop_table('nicelistskip')
+    op.drop_table('nicesavedpage')
     with op.batch_alter_table('nicecandidate', schema=None) as batch_op:
         batch_op.drop_column('reason')
     with op.batch_alter_table('appraisal', schema=None) as batch_op:
