@@ -774,26 +774,31 @@ _NUMBERED = re.compile(r"^1\.\d+\b")
 
 
 def technology_name(title: str | None) -> str | None:
-    """The first word of the appraised technology in a TA title ("Acoramidis for treating …" -> "acoramidis").
+    """The appraised technology named by a TA title, lower case ("Trastuzumab rezetecan for treating …" ->
+    "trastuzumab rezetecan"; "Daratumumab with lenalidomide …" -> "daratumumab").
 
-    Used to pick the recommendations about the appraised technology, not rationale about other drugs.
+    Used to pick the recommendations about the appraised technology, not those about other drugs.
     """
     if not title:
         return None
-    first = re.split(r"\s+(?:for|to|in|as|with|plus|and)\s+", split_title(title)[0], maxsplit=1, flags=re.IGNORECASE)[0]
-    word = re.sub(r"^[^\w]+|[^\w]+$", "", first.split()[0]) if first.split() else ""
-    return word.lower() or None
+    name = re.split(r"\s+(?:for|to|in|as|with|plus|and|after|before)\s+|\s*[,(\[]", split_title(title)[0],
+                    maxsplit=1, flags=re.IGNORECASE)[0]
+    name = re.sub(r"^[^\w]+|[^\w]+$", "", " ".join(name.split()))
+    return name.lower() or None
 
 
 def _recommendation_lines(text: str, technology: str | None) -> list[str]:
     """The lines that can decide the type: section 1's numbered recommendations ("1.1 …") when the text has
-    any, else every line; of those, the ones naming the appraised technology when any do."""
+    any, else every line; of those, the ones naming the appraised technology (its whole name, else its first
+    word) when any do."""
     lines = [_squash(line) for line in text.splitlines() if _squash(line)]
     numbered = [line for line in lines if _NUMBERED.match(line)]
     chosen = numbered or lines
     if technology:
-        about = [line for line in chosen if technology in line.lower()]
-        chosen = about or chosen
+        for words in (technology, technology.split()[0]):
+            about = [line for line in chosen if words in line.lower()]
+            if about:
+                return about
     return chosen
 
 
