@@ -45,7 +45,7 @@ from .nice import (
 from .nice.reader import CHANGED_LAYOUT, Candidate, discover_appraisals
 from .nice.saved import read_saved_appraisal
 from .nice.references import NICE_BASE_URL, NiceReference, ReferenceKind
-from .nice.statuses import tool_status_for
+from .nice.statuses import status_for, tool_status_for
 from .queries import nice as nice_queries
 
 log = logging.getLogger(__name__)
@@ -149,7 +149,7 @@ def values_from_read(read: AppraisalRead) -> dict[str, Any]:
         "id_number": read.id_number,
         "ta_number": read.ta_number,
         "process": tool_process(read.process),
-        "status": tool_status(read.status) or tool_status(read.page_family),
+        "status": status_from_read(read),
         "nice_status": read.status,
         "draft_guidance_date": read.draft_guidance_date,
         "fdg_date": read.fdg_date,
@@ -185,10 +185,15 @@ class FieldChange:
         return f"{self.label.lower()} changed from {_shown(self.field, self.old)} to {_shown(self.field, self.new)}"
 
 
+def status_from_read(read: AppraisalRead) -> str | None:
+    """The tool's status: from NICE's words, else from a page family that tells it, else None (left as is)."""
+    return status_for(read.status, read.page_family)
+
+
 def read_notes(read: AppraisalRead) -> list[str]:
     """What a person should look at in a read: rows kept as text, a status word the tool does not know."""
     notes = list(read.notes)
-    if read.status and tool_status(read.status) is None and tool_status(read.page_family) is None:
+    if read.status and status_from_read(read) is None:
         notes.append(f"NICE's status “{read.status}” is not one the tool knows: the status was left as it was")
     return notes
 
@@ -324,15 +329,32 @@ def read_kept_page(page: NiceSavedPage) -> AppraisalRead:
                               name=page.file_name)
 
 
-def save_saved_page(session: Session, actor: Actor, read: AppraisalRead) -> tuple[Appraisal, RefreshOutcome | None]:
-    """Save what a confirmed saved page says: update the tracked appraisal it belongs to (as a refresh
-    does, recorded as "NICE page uploaded"), or add it when none is tracked. The caller commits.
+def saved_page_mismatch(appraisal: Appraisal, read: AppraisalRead) -> str | None:
+    """Why a saved page cannot be about this appraisal (another GID or TA number), else None.
 
-    Returns the appraisal and, for an update, what changed.
+    A published TA page does not name the GID, so a page saved for a tracked in-development appraisal is
+    matched by the appraisal the person chose, and only a contradicting reference refuses it."""
+    if read.gid and appraisal.gid and read.gid.upper() != appraisal.gid.upper():
+        return f"the saved page is about {read.gid}, not {appraisal.gid}"
+    if read.ta_number and appraisal.ta_number and read.ta_number.upper() != appraisal.ta_number.upper():
+        return f"the saved page is about {read.ta_number}, not {appraisal.ta_number}"
+    return None
+
+
+def save_saved_page(session: Session, actor: Actor, read: AppraisalRead,
+                    appraisal: Appraisal | None = None) -> tuple[Appraisal, RefreshOutcome | None]:
+    """Save what a confirmed saved page says: update ``appraisal`` (the one the person chose) or the tracked
+    appraisal with the same reference, as a refresh does (recorded as "NICE page uploaded"); add it when
+    none is tracked. The caller commits.
+
+    Returns the appraisal and, for an update, what changed. Raises ValueError (nothing changed) when the
+    page is about another appraisal than the one chosen.
     """
-    existing = tracked_match(session, read)
+    existing = appraisal or tracked_match(session, read)
     if existing is None:
         return add_appraisal(session, actor, read), None
+    if (mismatch := saved_page_mismatch(existing, read)) is not None:
+        raise ValueError(f"Could not update {label_for(existing)}: {mismatch}")
     return existing, apply_read(session, actor, existing, read, origin=UPLOAD_ORIGIN)
 
 

@@ -548,3 +548,160 @@ def test_a_candidate_added_by_reference_meanwhile_is_no_longer_offered(db, fake_
     nice_sync.discover(db, nice_client)
     db.commit()
     assert [c.gid for c in queries_nice.candidates(session=db, decision="new")] == ["GID-TA11173"]
+
+
+# --- issue 12: page families, today's wording, odd rows, saved pages ---------------------------------
+
+from tests.nice.nice_support import (  # noqa: E402
+    more_fixture_text,
+    project_page_props,
+    published_ta_page,
+    recommendations_chapter,
+    terminated_ta_page,
+)
+
+NEW_TA = "TA1200"  # invented for the test: GID-TA10730 published in today's wording
+NEW_TA_RECOMMENDATION = (
+    "1.1 Lutetium-177 vipivotide tetraxetan can be used, within its marketing authorisation, as an option to treat "
+    "PSMA-positive hormone-relapsed metastatic prostate cancer in adults after 2 or more therapies. It can only be "
+    "used if the company provides it according to the commercial arrangement.")
+
+
+def serve_new_ta(fake_nice) -> None:
+    fake_nice.add(TA10730_PATH, Reply(301, "", {"Location": "/guidance/ta1200"}))
+    fake_nice.add("/guidance/ta1200", Reply(200, published_ta_page(LU177_TITLE, NEW_TA, published="2026-01-14")))
+    fake_nice.add("/guidance/ta1200/chapter/1-Recommendations", Reply(200, recommendations_chapter(
+        LU177_TITLE, NEW_TA, [NEW_TA_RECOMMENDATION], published="2026-01-14",
+        why=["Cabazitaxel is not recommended after 2 therapies in this population."])))
+
+
+@pytest.fixture
+def tracked_lu177(db, fake_nice, nice_client):
+    fake_nice.add(TA10730_PATH, Reply(200, project_page(feed("indev-feed_project_gid-ta10730.json"))))
+    appraisal = nice_sync.add_appraisal(db, ALLIANCE, nice_sync.preview_add("GID-TA10730", nice_client))
+    db.commit()
+    return appraisal
+
+
+def test_newly_published_ta_in_todays_wording_gets_recommendation_publication_and_deadline(
+        db, tracked_lu177, fake_nice, nice_client, read_clock):
+    serve_new_ta(fake_nice)
+    read_clock.moment = datetime(2026, 1, 20, 7, 0, tzinfo=UTC)
+    outcome = nice_sync.refresh_appraisal(db, ALLIANCE, db.get(Appraisal, tracked_lu177.id), nice_client)
+    db.commit()
+    row = db.get(Appraisal, tracked_lu177.id)
+    assert outcome.ok, outcome.message
+    assert (row.gid, row.ta_number, row.status, row.nice_status, row.publication_date, row.recommendation) == (
+        "GID-TA10730", "TA1200", "published", "Published", date(2026, 1, 14), "recommended")
+    assert row.nice_url == "https://www.nice.org.uk/guidance/ta1200"
+    # 3 calendar months from publication on 14 January 2026 (PMG19).
+    assert deadlines_for(row).funding_deadline.date == date(2026, 4, 14)
+    moves = {m.field: (m.old_value, m.new_value) for m in queries.date_changes(session=db, appraisal_id=row.id)}
+    assert moves == {"status": ("in development", "published"), "publication_date": ("", "2026-01-14"),
+                     "recommendation": ("", "recommended")}
+
+
+@pytest.mark.parametrize(("family_path", "nice_words", "status"), [
+    ("/guidance/awaiting-development/gid-ta10914", "Proposed", "awaiting development"),
+    ("/guidance/discontinued/gid-ta10914", "Discontinued", "discontinued"),
+    ("/guidance/indevelopment/gid-ta10914", "Suspended", "suspended"),
+    ("/guidance/indevelopment/gid-ta10914", "Impacted by COVID-19", "suspended"),
+])
+def test_each_page_family_maps_to_a_status_in_the_history(db, tracked, fake_nice, nice_client, family_path,
+                                                          nice_words, status):
+    props = project_page_props(feed("indev-feed_project_gid-ta10914.json"), status=nice_words)
+    if family_path != TA10914_PATH:
+        fake_nice.add(TA10914_PATH, Reply(301, "", {"Location": family_path}))
+    fake_nice.add(family_path, Reply(200, next_data_page(props)))
+    outcome = nice_sync.refresh_appraisal(db, ALLIANCE, db.get(Appraisal, tracked.id), nice_client)
+    db.commit()
+    row = db.get(Appraisal, tracked.id)
+    assert outcome.ok and (row.status, row.nice_status) == (status, nice_words)
+    moves = [(m.field, m.old_value, m.new_value, m.origin) for m in queries.date_changes(session=db, appraisal_id=row.id)]
+    assert moves == [("status", "in development", status, "NICE refresh")]
+
+
+def test_a_family_without_status_words_on_the_page_takes_the_family(db, tracked, fake_nice, nice_client):
+    props = project_page_props(feed("indev-feed_project_gid-ta10914.json"), status=None)
+    fake_nice.add(TA10914_PATH, Reply(301, "", {"Location": "/guidance/discontinued/gid-ta10914"}))
+    fake_nice.add("/guidance/discontinued/gid-ta10914", Reply(200, next_data_page(props)))
+    nice_sync.refresh_appraisal(db, ALLIANCE, db.get(Appraisal, tracked.id), nice_client)
+    db.commit()
+    assert db.get(Appraisal, tracked.id).status == "discontinued"
+
+
+def test_an_unknown_status_word_leaves_the_status_and_says_so(db, tracked, fake_nice, nice_client):
+    props = project_page_props(feed("indev-feed_project_gid-ta10914.json"), status="Paused pending review")
+    fake_nice.add(TA10914_PATH, Reply(200, next_data_page(props)))
+    outcome = nice_sync.refresh_appraisal(db, ALLIANCE, db.get(Appraisal, tracked.id), nice_client)
+    db.commit()
+    row = db.get(Appraisal, tracked.id)
+    assert (row.status, row.nice_status) == ("in development", "Paused pending review")
+    assert outcome.notes == ("NICE's status “Paused pending review” is not one the tool knows: the status was left "
+                             "as it was",)
+
+
+def test_terminated_ta_sets_status_and_recommendation(db, fake_nice, nice_client):
+    title = "Pemigatinib for treating relapsed myeloid or lymphoid neoplasms with FGFR1 rearrangement"
+    fake_nice.add("/guidance/ta1002", Reply(301, "", {"Location": "/guidance/terminated/ta1002"}))
+    fake_nice.add("/guidance/terminated/ta1002", Reply(200, terminated_ta_page(
+        title, "TA1002", terminated="2024-09-05",
+        sentence="NICE is unable to make a recommendation on pemigatinib because Incyte did not provide an evidence "
+                 "submission.")))
+    appraisal = nice_sync.add_appraisal(db, ALLIANCE, nice_sync.preview_add("TA1002", nice_client))
+    db.commit()
+    assert (appraisal.status, appraisal.recommendation, appraisal.publication_date) == (
+        "terminated", "terminated", None)
+    assert deadlines_for(appraisal).funding_deadline is None or deadlines_for(appraisal).funding_deadline.date is None
+
+
+def test_an_odd_row_is_noted_and_the_read_still_applies(db, tracked, fake_nice, nice_client):
+    moved = with_expected_publication(feed("indev-feed_project_gid-ta10914.json"), "20 December 2023")
+    rows = moved["_embedded"]["nice.indev:timeline-list"]["_embedded"]["nice.indev:timeline"]
+    rows[0]["Column1"] = "Spring 2024"
+    fake_nice.add(TA10914_PATH, Reply(200, project_page(moved)))
+    outcome = nice_sync.refresh_appraisal(db, ALLIANCE, db.get(Appraisal, tracked.id), nice_client)
+    db.commit()
+    row = db.get(Appraisal, tracked.id)
+    assert outcome.ok and row.expected_publication_date == date(2023, 12, 20)
+    assert len(outcome.notes) == 1 and "“Spring 2024” could not be read" in outcome.notes[0]
+    assert "Note: Timeline row" in row.nice_last_read_status
+
+
+def test_discovery_on_nices_proposed_list_offers_only_cancer_tas(db, fake_nice, nice_client):
+    # NICE's awaiting-development (proposed) search response: quality standards, HSTs and TAs mixed.
+    results = json.loads(more_fixture_text("search-api_guidance-proposed.json"))
+    results.update(resultCount=len(results["documents"]), firstResult=1, lastResult=len(results["documents"]))
+    fake_nice.add(LIST_PATH, Reply(200, next_data_page({"results": results})))
+    report = nice_sync.discover_with_report(db, nice_client)
+    db.commit()
+    # Of its ten items: amcenestrant (breast cancer) and atezolizumab (ovarian cancer) are cancer TAs.
+    assert sorted(c.gid for c in report.new) == ["GID-TA10574", "GID-TA10803"]
+    groups = {key: len(items) for key, items in report.skipped_by_kind().items()}
+    assert groups == {"not a technology appraisal": 7, "not about cancer": 1}
+
+
+def test_saved_page_updates_the_chosen_appraisal_recorded_as_uploaded(db, tracked_lu177):
+    page = recommendations_chapter(LU177_TITLE, NEW_TA, [NEW_TA_RECOMMENDATION], published="2026-01-14")
+    read = nice_sync.preview_saved_page(page, url="https://www.nice.org.uk/guidance/ta1200/chapter/1-Recommendations",
+                                        read_at=datetime(2026, 1, 20, 7, 0, tzinfo=UTC))
+    assert nice_sync.tracked_match(db, read) is None  # a TA page does not name the GID: the person chooses
+    appraisal, outcome = nice_sync.save_saved_page(db, ALLIANCE, read, db.get(Appraisal, tracked_lu177.id))
+    db.commit()
+    row = db.get(Appraisal, tracked_lu177.id)
+    assert appraisal.id == row.id and outcome.ok
+    assert (row.ta_number, row.publication_date, row.recommendation) == ("TA1200", date(2026, 1, 14), "recommended")
+    assert {m.origin for m in queries.date_changes(session=db, appraisal_id=row.id)} == {"NICE page uploaded"}
+    sources = queries.figure_sources(session=db, entity="appraisal", entity_id=row.id)
+    assert sources["publication_date"].source == "NICE website page saved from a browser, read 20 January 2026"
+    assert deadlines_for(row).funding_deadline.date == date(2026, 4, 14)
+
+
+def test_saved_page_about_another_appraisal_is_refused(db, tracked):
+    tracked_row = db.get(Appraisal, tracked.id)
+    tracked_row.ta_number = "TA917"
+    db.commit()
+    page = recommendations_chapter(LU177_TITLE, NEW_TA, [NEW_TA_RECOMMENDATION], published="2026-01-14")
+    read = nice_sync.preview_saved_page(page, url=None, read_at=datetime(2026, 1, 20, tzinfo=UTC))
+    with pytest.raises(ValueError, match="the saved page is about TA1200, not TA917"):
+        nice_sync.save_saved_page(db, ALLIANCE, read, db.get(Appraisal, tracked.id))

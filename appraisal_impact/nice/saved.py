@@ -51,7 +51,7 @@ from .parse import (
 )
 from .reader import AppraisalRead, PageRead, is_technology_appraisal
 from .references import NiceReference, ReferenceKind, gid, parse_reference, ta_number
-from .statuses import tool_status_for
+from .statuses import status_for, tool_status_for
 
 
 class SavedKind(StrEnum):
@@ -236,7 +236,7 @@ def _appraisal_description(read: AppraisalRead, kind: SavedKind) -> dict[str, An
         "kind_in_words": KIND_WORDS[kind],
         "references": {"gid": read.gid, "id_number": read.id_number, "ta_number": read.ta_number},
         "title": read.title,
-        "status": {"nice": read.status, "tool": tool_status_for(read.status) or tool_status_for(read.page_family)},
+        "status": {"nice": read.status, "tool": status_for(read.status, read.page_family)},
         "process": read.process,
         "expected_publication": {"date": _iso(read.expected_publication_date), "tbc": read.expected_publication_tbc},
         "draft_guidance_date": _iso(read.draft_guidance_date),

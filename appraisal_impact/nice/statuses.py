@@ -53,3 +53,12 @@ def tool_status_for(nice_status: str | None) -> str | None:
         return None
     words = " ".join(nice_status.lower().split())
     return _NICE_WORDS.get(words)
+
+
+# Addresses NICE only serves for one status; /guidance/indevelopment/ serves suspended projects too.
+TELLING_FAMILIES = ("awaiting development", "discontinued", "terminated")
+
+
+def status_for(nice_status: str | None, page_family: str | None) -> str | None:
+    """The tool's status from NICE's words, else from a page family that tells it, else None (left as is)."""
+    return tool_status_for(nice_status) or (tool_status_for(page_family) if page_family in TELLING_FAMILIES else None)
