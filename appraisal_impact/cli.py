@@ -143,15 +143,18 @@ def nice_refresh(include_examples: bool):
 
 @nice.command("discover")
 def nice_discover():
-    """Look for new cancer appraisals on NICE's in-development list and offer them on the NICE updates page."""
+    """Look for new cancer appraisals on NICE's in-development list and offer them on the NICE updates page.
+
+    Also prints each list item not offered and why (no GID, not a technology appraisal, not about cancer,
+    cancer but not SACT)."""
     from .nice import NiceFetchError
-    from .nice_sync import client_factory, discover
+    from .nice_sync import client_factory, discover_with_report
 
     client = client_factory(current_app.extensions)(current_app.config)
     try:
         with Session(engine(), expire_on_commit=False) as session:
             try:
-                new = discover(session, client)
+                report = discover_with_report(session, client)
             except NiceFetchError as error:
                 session.rollback()
                 click.echo(f"FAILED: {error}", err=True)
@@ -159,9 +162,41 @@ def nice_discover():
             session.commit()
     finally:
         getattr(client, "close", lambda: None)()
-    for candidate in new:
-        click.echo(f"new {candidate.gid}: {candidate.title} (expected publication {candidate.expected_publication})")
-    click.echo(f"{len(new)} new cancer appraisal(s) offered.")
+    for candidate in report.new:
+        click.echo(f"new {candidate.gid}: {candidate.title} (expected publication {candidate.expected_publication}; "
+                   f"{candidate.reason})")
+    for item in report.skipped:
+        click.echo(f"skipped {item.title}: {item.reason}")
+    click.echo(f"{len(report.new)} new cancer appraisal(s) offered; {len(report.skipped)} of {report.listed} "
+               "listed item(s) skipped.")
+
+
+@nice.command("read-file")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--url", "address", default=None,
+              help="The page's address on nice.org.uk, when known (it decides the kind of page, as NICE's redirects do).")
+def nice_read_file(path: str, address: str | None):
+    """Print, as JSON, what the NICE reader takes from a saved NICE page or feed (no network).
+
+    Exit code 0 when the file was read; 1, with the reason on standard error, when it cannot be."""
+    import json
+    from datetime import UTC, datetime
+    from pathlib import Path
+
+    from .nice import NiceFormatError, NiceReferenceError
+    from .nice.saved import describe_saved_page
+
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as error:
+        click.echo(f"Could not read {path}: not a text file (UTF-8)", err=True)
+        raise SystemExit(1) from error
+    try:
+        described = describe_saved_page(text, url=address, read_at=datetime.now(UTC))
+    except (NiceFormatError, NiceReferenceError) as error:
+        click.echo(f"Could not read {path}: {error}", err=True)
+        raise SystemExit(1) from error
+    click.echo(json.dumps({"file": path, "url": address, **described}, indent=2, ensure_ascii=False))
 
 
 def init_app(app: Flask) -> None:

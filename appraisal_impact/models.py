@@ -239,7 +239,8 @@ class Appraisal(SQLModel, table=True):
     indication: str = ""
     tumour_site: str = ""
     process: str = "single technology appraisal"
-    status: str = "in development"  # in development, published, terminated, suspended
+    # in development, awaiting development, suspended, discontinued, terminated, published
+    status: str = "in development"
     recommendation: str | None = None  # recommended, optimised, managed access, ...
     is_cancer: bool = True
     draft_guidance_date: date | None = None
@@ -266,6 +267,8 @@ class Appraisal(SQLModel, table=True):
     # The last failed read from NICE (kept after a later success, shown with its time); never blanks data.
     nice_last_error: str = ""
     nice_last_error_at: NaiveDatetime | None = None
+    # NICE's own status wording as last read ("Impacted by COVID-19", "Proposed"), beside the tool's `status`.
+    nice_status: str = ""
     is_example: bool = False
     version: int = 1
 
@@ -483,7 +486,32 @@ class NiceCandidate(SQLModel, table=True):
     url: str = ""
     expected_publication: str = ""
     matched_term: str = ""
+    reason: str = ""  # why the title was picked, in words (the classifier's reason)
     decision: str = "new"  # new, accepted, dismissed
     decided_by_id: int | None = Field(default=None, foreign_key="user.id")
     decided_at: NaiveDatetime | None = None
     found_at: NaiveDatetime = Field(default_factory=utcnow)
+
+
+class NiceSavedPage(SQLModel, table=True):
+    """A NICE page a person saved from their browser and uploaded (or pasted) when NICE refused the tool.
+
+    Kept so the confirm step saves what the preview showed, and as the source of what was saved."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    url: str = ""  # the page's address on nice.org.uk, when the person gave it
+    file_name: str = ""
+    text: str
+    uploaded_by_id: int | None = Field(default=None, foreign_key="user.id")
+    uploaded_at: NaiveDatetime = Field(default_factory=utcnow)
+    appraisal_id: int | None = Field(default=None, foreign_key="appraisal.id")  # set once confirmed
+
+
+class NiceListSkip(SQLModel, table=True):
+    """An item of NICE's list that the last look for new appraisals did not offer, and why (replaced each look)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    title: str
+    url: str = ""
+    reason: str = ""
+    listed_at: NaiveDatetime = Field(default_factory=utcnow)

@@ -32,18 +32,20 @@ from . import audit
 from .audit import Actor
 from .core.deadlines import parse_process
 from .formatting import date_uk, field_label
-from .models import Appraisal, DateChange, FigureSource, NiceCandidate, utcnow
+from .models import Appraisal, DateChange, FigureSource, NiceCandidate, NiceListSkip, NiceSavedPage, utcnow
 from .nice import (
     AppraisalRead,
     NiceClient,
     NiceFetchError,
     NiceFormatError,
     NiceReferenceError,
-    discover_cancer_appraisals,
     parse_reference,
     read_appraisal,
 )
+from .nice.reader import CHANGED_LAYOUT, Candidate, discover_appraisals
+from .nice.saved import read_saved_appraisal
 from .nice.references import NICE_BASE_URL, NiceReference, ReferenceKind
+from .nice.statuses import status_for, tool_status_for
 from .queries import nice as nice_queries
 
 log = logging.getLogger(__name__)
@@ -58,6 +60,7 @@ SYNCED_FIELDS = (
     "ta_number",
     "process",
     "status",
+    "nice_status",
     "draft_guidance_date",
     "fdg_date",
     "expected_publication_date",
@@ -66,13 +69,6 @@ SYNCED_FIELDS = (
     "recommendation",
 )
 
-_STATUS_WORDS = {
-    "in progress": "in development",
-    "in development": "in development",
-    "published": "published",
-    "terminated": "terminated",
-    "suspended": "suspended",
-}
 
 _LABELS = {
     "gid": "GID",
@@ -80,6 +76,7 @@ _LABELS = {
     "ta_number": "TA number",
     "expected_publication_tbc": "Expected publication TBC",
     "nice_url": "NICE web address",
+    "nice_status": "Status on NICE",
 }
 
 ClientFactory = Callable[[Mapping[str, Any]], NiceClient]
@@ -99,10 +96,9 @@ def client_factory(extensions: Mapping[str, Any]) -> ClientFactory:
 
 
 def tool_status(nice_status: str | None) -> str | None:
-    if nice_status is None or not nice_status.strip():
-        return None
-    words = " ".join(nice_status.lower().split())
-    return _STATUS_WORDS.get(words, words)
+    """The tool's status for NICE's words (see nice/statuses.py), or None when NICE's word is unknown:
+    then the stored status stays as it is and the read says so in a note."""
+    return tool_status_for(nice_status)
 
 
 def tool_process(nice_process: str | None) -> str | None:
@@ -127,6 +123,8 @@ def naive_utc(moment: datetime) -> datetime:
 
 
 def source_text(read: AppraisalRead) -> str:
+    if read.from_saved_page:
+        return f"NICE website page saved from a browser, read {date_uk(naive_utc(read.read_at).date())}"
     return f"NICE website, read {date_uk(naive_utc(read.read_at).date())}"
 
 
@@ -151,7 +149,8 @@ def values_from_read(read: AppraisalRead) -> dict[str, Any]:
         "id_number": read.id_number,
         "ta_number": read.ta_number,
         "process": tool_process(read.process),
-        "status": tool_status(read.status),
+        "status": status_from_read(read),
+        "nice_status": read.status,
         "draft_guidance_date": read.draft_guidance_date,
         "fdg_date": read.fdg_date,
         "publication_date": read.publication_date,
@@ -184,6 +183,19 @@ class FieldChange:
 
     def describe(self) -> str:
         return f"{self.label.lower()} changed from {_shown(self.field, self.old)} to {_shown(self.field, self.new)}"
+
+
+def status_from_read(read: AppraisalRead) -> str | None:
+    """The tool's status: from NICE's words, else from a page family that tells it, else None (left as is)."""
+    return status_for(read.status, read.page_family)
+
+
+def read_notes(read: AppraisalRead) -> list[str]:
+    """What a person should look at in a read: rows kept as text, a status word the tool does not know."""
+    notes = list(read.notes)
+    if read.status and status_from_read(read) is None:
+        notes.append(f"NICE's status “{read.status}” is not one the tool knows: the status was left as it was")
+    return notes
 
 
 def _shown(field_name: str, value: Any) -> str:
@@ -290,6 +302,62 @@ def _record_sources(session: Session, appraisal: Appraisal, fields: list[str], r
         session.add(row)
 
 
+# --- a page saved from a browser (the fallback when NICE refuses the tool) ------------------------
+
+UPLOAD_ORIGIN = "NICE page uploaded"
+
+
+def preview_saved_page(text: str, *, url: str | None, read_at: datetime, name: str = "") -> AppraisalRead:
+    """Read a NICE page a person saved from their browser (or its pasted HTML); saves nothing.
+
+    The same parsers as a live read, and the same preview. Raises NiceFormatError saying what was missing.
+    """
+    return read_saved_appraisal(text, url=url or None, read_at=read_at, name=name)
+
+
+def keep_saved_page(session: Session, actor: Actor, text: str, *, url: str, file_name: str) -> NiceSavedPage:
+    """Keep an uploaded page until the person confirms what was read from it (and afterwards as its source)."""
+    page = NiceSavedPage(url=url, file_name=file_name, text=text, uploaded_by_id=actor.user_id)
+    session.add(page)
+    session.flush()
+    return page
+
+
+def read_kept_page(page: NiceSavedPage) -> AppraisalRead:
+    """Read a kept page again (for the confirm step), as of when it was uploaded."""
+    return preview_saved_page(page.text, url=page.url or None, read_at=page.uploaded_at.replace(tzinfo=UTC),
+                              name=page.file_name)
+
+
+def saved_page_mismatch(appraisal: Appraisal, read: AppraisalRead) -> str | None:
+    """Why a saved page cannot be about this appraisal (another GID or TA number), else None.
+
+    A published TA page does not name the GID, so a page saved for a tracked in-development appraisal is
+    matched by the appraisal the person chose, and only a contradicting reference refuses it."""
+    if read.gid and appraisal.gid and read.gid.upper() != appraisal.gid.upper():
+        return f"the saved page is about {read.gid}, not {appraisal.gid}"
+    if read.ta_number and appraisal.ta_number and read.ta_number.upper() != appraisal.ta_number.upper():
+        return f"the saved page is about {read.ta_number}, not {appraisal.ta_number}"
+    return None
+
+
+def save_saved_page(session: Session, actor: Actor, read: AppraisalRead,
+                    appraisal: Appraisal | None = None) -> tuple[Appraisal, RefreshOutcome | None]:
+    """Save what a confirmed saved page says: update ``appraisal`` (the one the person chose) or the tracked
+    appraisal with the same reference, as a refresh does (recorded as "NICE page uploaded"); add it when
+    none is tracked. The caller commits.
+
+    Returns the appraisal and, for an update, what changed. Raises ValueError (nothing changed) when the
+    page is about another appraisal than the one chosen.
+    """
+    existing = appraisal or tracked_match(session, read)
+    if existing is None:
+        return add_appraisal(session, actor, read), None
+    if (mismatch := saved_page_mismatch(existing, read)) is not None:
+        raise ValueError(f"Could not update {label_for(existing)}: {mismatch}")
+    return existing, apply_read(session, actor, existing, read, origin=UPLOAD_ORIGIN)
+
+
 # --- refresh -------------------------------------------------------------------------------------
 
 
@@ -326,7 +394,7 @@ def refresh_appraisal(session: Session, actor: Actor, appraisal: Appraisal, clie
         read = read_appraisal(reference, client)
     except (NiceFetchError, NiceFormatError) as error:
         reason = getattr(error, "reason", None) or str(error)
-        message = f"Could not refresh {label} from NICE: {reason}"
+        message = f"Could not refresh {label} from NICE: {reason}" + fallback_hint(error)
         _record_failure(appraisal, message)
         session.add(appraisal)
         return RefreshOutcome(appraisal.id, label, ok=False, message=message)
@@ -340,17 +408,20 @@ def refresh_appraisal(session: Session, actor: Actor, appraisal: Appraisal, clie
     return apply_read(session, actor, appraisal, read)
 
 
-def apply_read(session: Session, actor: Actor, appraisal: Appraisal, read: AppraisalRead) -> RefreshOutcome:
-    """Apply a successful read to a stored appraisal (only fields the read carries)."""
+def apply_read(session: Session, actor: Actor, appraisal: Appraisal, read: AppraisalRead, *,
+               origin: str = REFRESH_ORIGIN) -> RefreshOutcome:
+    """Apply a successful read to a stored appraisal (only fields the read carries).
+
+    ``origin`` says in the history where the read came from ("NICE refresh", or "NICE page uploaded")."""
     label = label_for(appraisal)
-    refresh_actor = Actor(actor.user_id, actor.name, REFRESH_ORIGIN)
+    refresh_actor = Actor(actor.user_id, actor.name, origin)
     values = values_from_read(read)
     if appraisal.gid and values.get("gid") and values["gid"] != appraisal.gid:
         message = f"Could not refresh {label}: NICE answered with another project ({values['gid']})"
         _record_failure(appraisal, message)
         session.add(appraisal)
         return RefreshOutcome(appraisal.id, label, ok=False, message=message)
-    notes: list[str] = []
+    notes: list[str] = read_notes(read)
     new_ta = values.get("ta_number")
     if new_ta and new_ta != appraisal.ta_number:
         twin = nice_queries.tracked_appraisal(session=session, ta_number=new_ta)
@@ -359,8 +430,9 @@ def apply_read(session: Session, actor: Actor, appraisal: Appraisal, read: Appra
             del values["ta_number"]
             notes.append(f"NICE gives it {new_ta}, which is already tracked as {label_for(twin)}; "
                          "the TA number was not copied: merge or remove one of them")
+    twin_found = bool(new_ta) and "ta_number" not in values
     new_url = public_nice_url(read)
-    if new_url and new_url != appraisal.nice_url and not notes:  # not the twin's TA page either
+    if new_url and new_url != appraisal.nice_url and not twin_found:  # not the twin's TA page either
         values["nice_url"] = new_url
     changes = audit.apply_changes(session, refresh_actor, appraisal, values)
     if changes.get("expected_publication_date", (None, None))[1] is None and "expected_publication_date" in changes:
@@ -385,6 +457,23 @@ def _say_tbc_in_history(session: Session, appraisal: Appraisal) -> None:
         if (isinstance(row, DateChange) and row.appraisal_id == appraisal.id
                 and row.field == "expected_publication_date" and row.new_value == ""):
             row.new_value = "TBC"
+
+
+FALLBACK_HINT = (" Nothing was changed. If the page opens in your browser, save it (or copy its address and "
+                 "HTML) and add it on the NICE updates page under “Read a saved NICE page”: it is read the same way "
+                 "and you confirm before anything is saved.")
+
+
+def fallback_hint(error: Exception) -> str:
+    """The way round a refusal (403, 429) or a changed page layout: upload the page saved from a browser.
+
+    Not offered for a page NICE says does not exist (404), nor for a network failure or a server error,
+    which pass on their own."""
+    status = getattr(error, "status", None)
+    reason = getattr(error, "reason", None) or str(error)
+    if status in (401, 403, 429) or isinstance(error, NiceFormatError) or reason.startswith(CHANGED_LAYOUT):
+        return FALLBACK_HINT
+    return ""
 
 
 def _record_failure(appraisal: Appraisal, message: str) -> None:
@@ -422,14 +511,67 @@ def refresh_all(session: Session, actor: Actor, client: NiceClient, *,
 # --- discover ------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class SkippedItem:
+    """An item of NICE's list that discovery did not offer, and why (in words a user reads)."""
+
+    title: str
+    url: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class DiscoveryReport:
+    """What one look at NICE's list did: the candidates new this time, and every item not offered, with why."""
+
+    new: tuple[NiceCandidate, ...]
+    skipped: tuple[SkippedItem, ...]
+    listed: int  # items on NICE's list
+
+    def skipped_by_kind(self) -> dict[str, list[SkippedItem]]:
+        """Skipped items grouped as a page shows them: no GID, not a TA, not about cancer, cancer but not SACT."""
+        groups: dict[str, list[SkippedItem]] = {}
+        for item in self.skipped:
+            if item.reason.startswith("no GID"):
+                key = "no GID"
+            elif item.reason.startswith("not a technology appraisal"):
+                key = "not a technology appraisal"
+            elif item.reason.startswith("not about cancer"):
+                key = "not about cancer"
+            else:
+                key = "cancer, not SACT"
+            groups.setdefault(key, []).append(item)
+        return groups
+
+
 def discover(session: Session, client: NiceClient) -> list[NiceCandidate]:
     """Read NICE's in-development list and store each cancer appraisal not yet tracked or offered.
 
-    Returns the candidates new this time. A candidate already offered keeps its decision
-    (a dismissed one stays dismissed); its title and expected publication are brought up to date.
-    Raises NiceFetchError when the list cannot be read (nothing is stored then). The caller commits.
+    Returns the candidates new this time (see :func:`discover_with_report` for what was skipped and why).
+    A candidate already offered keeps its decision (a dismissed one stays dismissed); its title and
+    expected publication are brought up to date. Raises NiceFetchError when the list cannot be read
+    (nothing is stored then). The caller commits.
     """
-    found = discover_cancer_appraisals(client)
+    return list(discover_with_report(session, client).new)
+
+
+def discover_with_report(session: Session, client: NiceClient) -> DiscoveryReport:
+    """:func:`discover`, also saying which list items were not offered and why: no GID in the address,
+    not a technology appraisal (NICE's guidance type of each item is checked, not only the list filter),
+    not about cancer, or about cancer but not SACT (radiotherapy). The caller commits."""
+    listed = discover_appraisals(client)
+    skipped = tuple(SkippedItem(c.title, c.url, c.skip_reason) for c in listed if c.skip_reason is not None)
+    offered = [c for c in listed if c.skip_reason is None]
+    # The page shows what the last look skipped and why; each look replaces the previous one's.
+    nice_queries.clear_list_skips(session=session)
+    for candidate in listed:
+        if candidate.skip_reason is not None:
+            session.add(NiceListSkip(title=candidate.title, url=candidate.url, reason=candidate.skip_reason,
+                                     listed_at=naive_utc(candidate.listed_at)))
+    return DiscoveryReport(new=tuple(_store_candidates(session, offered)), skipped=skipped, listed=len(listed))
+
+
+def _store_candidates(session: Session, found: list[Candidate]) -> list[NiceCandidate]:
     new: list[NiceCandidate] = []
     for candidate in found:
         if candidate.reference is None or candidate.reference.kind is not ReferenceKind.GID:
@@ -444,11 +586,14 @@ def discover(session: Session, client: NiceClient) -> list[NiceCandidate]:
         expected = date_uk(candidate.expected_publication_date, "TBC")
         if stored is None:
             stored = NiceCandidate(gid=gid, title=candidate.title, url=candidate.url, expected_publication=expected,
-                                   matched_term=candidate.cancer.matched or candidate.cancer.rule or "", decision="new",
+                                   matched_term=candidate.cancer.matched or candidate.cancer.rule or "",
+                                   reason=candidate.cancer.reason, decision="new",
                                    found_at=naive_utc(candidate.listed_at))
             new.append(stored)
         else:
             stored.title, stored.url, stored.expected_publication = candidate.title, candidate.url, expected
+            stored.matched_term = candidate.cancer.matched or candidate.cancer.rule or ""
+            stored.reason = candidate.cancer.reason
         session.add(stored)
     session.flush()
     return new

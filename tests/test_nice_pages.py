@@ -87,7 +87,8 @@ def add_ta10914(client) -> int:
 # --- roles ---------------------------------------------------------------------------------------
 
 POSTS = ["/nice/refresh", "/nice/discover", "/nice/add", "/nice/appraisals/1/refresh",
-         "/nice/candidates/1/accept", "/nice/candidates/1/dismiss", "/nice/candidates/1/restore"]
+         "/nice/candidates/1/accept", "/nice/candidates/1/dismiss", "/nice/candidates/1/restore",
+         "/nice/saved-page", "/nice/saved-page/1/confirm"]
 
 
 @pytest.mark.parametrize("role", ["viewer", "pharmacist"])
@@ -229,7 +230,8 @@ def test_refresh_button_moves_the_date_into_history_and_what_changed(alliance_cl
 @pytest.mark.parametrize("reply, reason", [
     (Reply(500, "oops"), "NICE returned server error 500 three times"),
     (Reply(200, "<h1>We're making improvements</h1>"),
-     "the page did not look like a NICE appraisal page: no project information found"),
+     "the page did not look like a NICE appraisal page (NICE may have changed its page layout): "
+        "no project information found"),
     (Reply(hang=True), "NICE did not answer within 0.3 seconds"),
 ])
 def test_failed_refresh_button_keeps_data_and_says_why(alliance_client, seeded, fake_nice, read_clock,
@@ -281,17 +283,27 @@ def test_refresh_buttons_need_the_csrf_token(csrf_app, fake_nice, read_clock):
 # --- discovered list -----------------------------------------------------------------------------
 
 
+TALQUETAMAB = "Talquetamab for treating relapsed multiple myeloma"
+
+
 def test_discover_accept_and_dismiss(alliance_client, seeded, fake_nice):
     daratumumab = document_like_fixture(TA10914_TITLE + " [ID4014]", "GID-TA10914", "2023-08-23T00:00:00")
-    fake_nice.add(LIST_PATH, Reply(200, list_page([daratumumab])))
+    talquetamab = document_like_fixture(TALQUETAMAB + " [ID6244]", "GID-TA11173")
+    fake_nice.add(LIST_PATH, Reply(200, list_page([daratumumab, talquetamab])))
     assert alliance_client.post("/nice/discover").status_code == 302
-    page = text_of(alliance_client.get("/nice"))
-    assert "Found 2 new cancer appraisals on NICE&#39;s in-development list." in page
-    assert BARRETTS.replace("'", "&#39;") in page and TA10914_TITLE in page
+    page = text_of(alliance_client.get("/nice")).replace("&#39;", "'")
+    assert "Found 2 new cancer appraisals on NICE's in-development list; 10 of 12 listed items not offered" in page
+    assert TALQUETAMAB in page and TA10914_TITLE in page
     assert "23 August 2023" in page  # its expected publication, from the list
+    # Why each was picked, in the classifier's words.
+    assert "Title names 'myeloma' (myeloma)" in page
+    # What was not offered, and why: the fixture's NICE guidelines, although the list asked for TAs.
+    assert "Not offered on the last look (10)" in page
+    assert "Not a technology appraisal (10)" in page
+    assert f"{BARRETTS}</a>: not a technology appraisal (NICE guideline)" in page
 
-    barretts = seeded.exec(select(NiceCandidate).where(NiceCandidate.gid == "GID-NG10165")).one()
-    assert alliance_client.post(f"/nice/candidates/{barretts.id}/dismiss").status_code == 302
+    talq = seeded.exec(select(NiceCandidate).where(NiceCandidate.gid == "GID-TA11173")).one()
+    assert alliance_client.post(f"/nice/candidates/{talq.id}/dismiss").status_code == 302
     offered = seeded.exec(select(NiceCandidate).where(NiceCandidate.gid == "GID-TA10914")).one()
     response = alliance_client.post(f"/nice/candidates/{offered.id}/accept")
     assert response.status_code == 302 and "/appraisals/" in response.headers["Location"]
@@ -300,7 +312,7 @@ def test_discover_accept_and_dismiss(alliance_client, seeded, fake_nice):
     alliance_client.post("/nice/discover")
     seeded.expire_all()
     decisions = {c.gid: c.decision for c in seeded.exec(select(NiceCandidate)).all()}
-    assert decisions == {"GID-NG10165": "dismissed", "GID-TA10914": "accepted"}
+    assert decisions == {"GID-TA11173": "dismissed", "GID-TA10914": "accepted"}
     page = text_of(alliance_client.get("/nice"))
     assert "No new cancer appraisals are waiting for a decision." in page
     assert "Dismissed (1)" in page
@@ -308,15 +320,16 @@ def test_discover_accept_and_dismiss(alliance_client, seeded, fake_nice):
 
 
 def test_accept_that_cannot_read_nice_keeps_the_candidate(alliance_client, seeded, fake_nice):
-    fake_nice.add(LIST_PATH, Reply(200, list_page()))
+    talquetamab = document_like_fixture(TALQUETAMAB + " [ID6244]", "GID-TA11173")
+    fake_nice.add(LIST_PATH, Reply(200, list_page([talquetamab])))
     alliance_client.post("/nice/discover")
-    barretts = seeded.exec(select(NiceCandidate).where(NiceCandidate.gid == "GID-NG10165")).one()
-    # The fake serves no page for GID-NG10165: NICE says not found.
-    alliance_client.post(f"/nice/candidates/{barretts.id}/accept")
+    talq = seeded.exec(select(NiceCandidate).where(NiceCandidate.gid == "GID-TA11173")).one()
+    # The fake serves no page for GID-TA11173: NICE says not found.
+    alliance_client.post(f"/nice/candidates/{talq.id}/accept")
     page = text_of(alliance_client.get("/nice"))
-    assert "Could not read GID-NG10165 from NICE: NICE says page not found (404)" in page
+    assert "Could not read GID-TA11173 from NICE: NICE says page not found (404)" in page
     seeded.expire_all()
-    assert seeded.get(NiceCandidate, barretts.id).decision == "new"
+    assert seeded.get(NiceCandidate, talq.id).decision == "new"
 
 
 class EditedDuringRead:
@@ -396,3 +409,138 @@ def test_add_published_ta_shows_the_recommendation_and_its_chapter(alliance_clie
     row = seeded.get(Appraisal, int(response.headers["Location"].rsplit("/", 1)[1]))
     assert (row.ta_number, row.status, row.recommendation, row.publication_date) == (
         "TA917", "published", "recommended", date(2023, 10, 25))
+
+
+# --- issue 12: when NICE says no, the saved-page fallback -----------------------------------------
+
+import io  # noqa: E402
+
+from appraisal_impact.models import NiceSavedPage  # noqa: E402
+from appraisal_impact.planning import deadlines_for  # noqa: E402
+from tests.nice.nice_support import published_ta_page, recommendations_chapter  # noqa: E402
+from tests.test_nice_sync import LU177_TITLE, NEW_TA_RECOMMENDATION  # noqa: E402
+
+TA1200_CHAPTER = "https://www.nice.org.uk/guidance/ta1200/chapter/1-Recommendations"
+
+
+def ta1200_chapter() -> str:
+    return recommendations_chapter(LU177_TITLE, "TA1200", [NEW_TA_RECOMMENDATION], published="2026-01-14")
+
+
+def upload(client, html: str, name="Lutetium chapter 1.html", **fields):
+    data = {"page_file": (io.BytesIO(html.encode("utf-8")), name), **fields}
+    return client.post("/nice/saved-page", data=data, content_type="multipart/form-data")
+
+
+def test_403_on_refresh_names_the_appraisal_changes_nothing_and_offers_the_saved_page(alliance_client, seeded,
+                                                                                       fake_nice):
+    appraisal_id = add_ta10914(alliance_client)
+    fake_nice.add(TA10914_PATH, Reply(403, "<h1>Access denied</h1>"))
+    alliance_client.post(f"/nice/appraisals/{appraisal_id}/refresh")
+    page = text_of(alliance_client.get(f"/appraisals/{appraisal_id}"))
+    assert (f"Could not refresh GID-TA10914 ({TA10914_TITLE}) from NICE: NICE refused to let this tool read the "
+            "page (403 Forbidden) Nothing was changed.") in page
+    assert "Read a saved NICE page" in page
+    assert f'href="/nice?appraisal_id={appraisal_id}#saved-page"' in page
+    seeded.expire_all()
+    assert seeded.get(Appraisal, appraisal_id).expected_publication_date == date(2023, 8, 23)
+
+
+def test_upload_a_saved_page_check_then_confirm_adds_it_with_its_deadline(alliance_client, seeded):
+    response = upload(alliance_client, ta1200_chapter(), page_url=TA1200_CHAPTER)
+    assert response.status_code == 200
+    page = text_of(response)
+    assert "Read from a NICE page saved from a browser" in page and "Lutetium chapter 1.html" in page
+    assert "Recommended: “1.1 Lutetium-177 vipivotide tetraxetan can be used" in page
+    assert "14 January 2026" in page
+    assert "Source: NICE page saved from a browser, read" in page
+    assert seeded.exec(select(Appraisal).where(Appraisal.ta_number == "TA1200")).all() == []  # not yet
+    action = re.search(r'<form method="post" action="(/nice/saved-page/\d+/confirm)"', page)[1]
+
+    confirmed = alliance_client.post(action, data={"fingerprint": fingerprint_in(page)})
+    assert confirmed.status_code == 302
+    row = seeded.get(Appraisal, int(confirmed.headers["Location"].rsplit("/", 1)[1]))
+    assert (row.ta_number, row.status, row.recommendation, row.publication_date) == (
+        "TA1200", "published", "recommended", date(2026, 1, 14))
+    assert deadlines_for(row).funding_deadline.date == date(2026, 4, 14)
+    assert seeded.exec(select(NiceSavedPage)).one().appraisal_id == row.id
+    # Confirming twice changes nothing more.
+    again = alliance_client.post(action, data={"fingerprint": fingerprint_in(page)})
+    assert again.status_code == 302
+    assert len(seeded.exec(select(Appraisal).where(Appraisal.ta_number == "TA1200")).all()) == 1
+
+
+def test_saved_page_from_an_appraisals_page_updates_that_appraisal(alliance_client, seeded, fake_nice):
+    appraisal_id = add_ta10914(alliance_client)
+    form = text_of(alliance_client.get("/nice", query_string={"appraisal_id": appraisal_id}))
+    assert f"For {TA10914_TITLE}" in form and f'name="appraisal_id" value="{appraisal_id}"' in form
+    title = ("Daratumumab with lenalidomide and dexamethasone for untreated multiple myeloma when a stem cell "
+             "transplant is unsuitable")
+    chapter = recommendations_chapter(title, "TA1999", [
+        "1.1 Daratumumab plus lenalidomide and dexamethasone can be used as an option to treat untreated multiple "
+        "myeloma in adults when a stem cell transplant is unsuitable, only if they have had no more than 1 previous "
+        "therapy."], published="2025-11-05")
+    preview = upload(alliance_client, chapter, appraisal_id=str(appraisal_id))
+    page = text_of(preview)
+    assert preview.status_code == 200 and "Confirm and update" in page and "Optimised: “1.1 Daratumumab" in page
+    action = re.search(r'<form method="post" action="(/nice/saved-page/\d+/confirm)"', page)[1]
+    response = alliance_client.post(action, data={"fingerprint": fingerprint_in(page),
+                                                  "appraisal_id": str(appraisal_id)})
+    assert response.headers["Location"].endswith(f"/appraisals/{appraisal_id}")
+    seeded.expire_all()
+    row = seeded.get(Appraisal, appraisal_id)
+    assert (row.gid, row.ta_number, row.recommendation, row.publication_date) == (
+        "GID-TA10914", "TA1999", "optimised", date(2025, 11, 5))
+    origins = {e.origin for e in seeded.exec(select(AuditEntry).where(AuditEntry.entity_id == appraisal_id,
+                                                                       AuditEntry.field == "ta_number")).all()}
+    assert origins == {"NICE page uploaded"}
+
+
+def test_pasted_address_and_html_go_through_the_same_check(alliance_client, seeded):
+    response = alliance_client.post("/nice/saved-page", data={"page_url": TA1200_CHAPTER,
+                                                              "page_html": ta1200_chapter()})
+    assert response.status_code == 200
+    assert "Recommended: “1.1 Lutetium-177" in text_of(response) and "pasted HTML" in text_of(response)
+
+
+@pytest.mark.parametrize(("data", "field", "message"), [
+    ({}, "page_file", "Choose the NICE page you saved from your browser, or paste its HTML"),
+    ({"page_html": "<h1>Hello</h1>", "page_url": "https://example.com/guidance/ta1200"}, "page_url",
+     "is not a nice.org.uk address"),
+    ({"page_html": "<html><body><h1>We're making improvements</h1></body></html>"}, "page_html",
+     "The tool could not read this page: saved NICE page: not a NICE project page"),
+])
+def test_a_saved_page_that_cannot_be_read_is_an_nhs_error_and_saves_nothing(alliance_client, seeded, data, field,
+                                                                             message):
+    response = alliance_client.post("/nice/saved-page", data=data)
+    assert response.status_code == 400
+    page = text_of(response).replace("&#39;", "'")
+    assert "There is a problem" in page and f'href="#{field}"' in page and "<title>Error: " in page
+    assert page.count(message) == 2  # in the summary and beside the field
+    assert seeded.exec(select(NiceSavedPage)).all() == []
+
+
+def test_a_saved_page_about_another_appraisal_is_refused(alliance_client, seeded):
+    appraisal_id = add_ta10914(alliance_client)
+    feed_page = (FIXTURES / "indev-feed_project_gid-ta10730.json").read_text(encoding="utf-8")
+    response = upload(alliance_client, feed_page, name="gid-ta10730.json", appraisal_id=str(appraisal_id))
+    assert response.status_code == 400
+    assert "the saved page is about GID-TA10730, not GID-TA10914" in text_of(response)
+    assert seeded.exec(select(NiceSavedPage)).all() == []
+
+
+def test_saved_page_forms_need_the_csrf_token(csrf_app):
+    with Session(csrf_app.extensions["appraisal_impact.engine"], expire_on_commit=False) as session:
+        user = make_user(session, Role.alliance)
+    client = csrf_app.test_client()
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', text_of(client.get("/sign-in")))[1]
+    client.post("/sign-in", data={"email": user.email, "password": "correct horse battery staple",
+                                  "csrf_token": token})
+    assert client.post("/nice/saved-page", data={"page_html": ta1200_chapter()}).status_code == 400
+    page = text_of(client.get("/nice"))
+    token = re.search(r'action="/nice/saved-page"[^>]*>\s*<input type="hidden" name="csrf_token" value="([^"]+)"',
+                      page)[1]
+    preview = client.post("/nice/saved-page", data={"page_html": ta1200_chapter(), "csrf_token": token})
+    assert preview.status_code == 200
+    action = re.search(r'<form method="post" action="(/nice/saved-page/\d+/confirm)"', text_of(preview))[1]
+    assert client.post(action, data={"fingerprint": fingerprint_in(text_of(preview))}).status_code == 400

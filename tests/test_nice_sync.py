@@ -121,6 +121,7 @@ def test_add_creates_the_appraisal_with_the_fixture_values_and_sources(db, track
         "ta_number": None,
         "process": "single technology appraisal",  # NICE says "STA"
         "status": "in development",  # NICE says "InProgress" / "In progress"
+        "nice_status": "In progress",  # NICE's own words, kept
         "draft_guidance_date": date(2023, 2, 21),
         "fdg_date": None,
         "expected_publication_date": date(2023, 8, 23),
@@ -247,13 +248,19 @@ def _hang(fake_nice):
     fake_nice.add(TA10914_PATH, Reply(hang=True))
 
 
+SAVE_THE_PAGE = (" Nothing was changed. If the page opens in your browser, save it (or copy its address and HTML) "
+                 "and add it on the NICE updates page under “Read a saved NICE page”: it is read the same way and you "
+                 "confirm before anything is saved.")
 FAILURES = {
     "timeout": (_hang, "NICE did not answer within 0.3 seconds"),
     "404": (lambda f: f.add(TA10914_PATH, Reply(404, "<h1>Page not found</h1>")), "NICE says page not found (404)"),
     "500": (lambda f: f.add(TA10914_PATH, Reply(500, "oops")), "NICE returned server error 500 three times"),
     "unrecognised page": (
         lambda f: f.add(TA10914_PATH, Reply(200, "<html><body><h1>We're making improvements</h1></body></html>")),
-        "the page did not look like a NICE appraisal page: no project information found"),
+        "the page did not look like a NICE appraisal page (NICE may have changed its page layout): "
+        "no project information found" + SAVE_THE_PAGE),
+    "403": (lambda f: f.add(TA10914_PATH, Reply(403, "<h1>Access denied</h1>")),
+            "NICE refused to let this tool read the page (403 Forbidden)" + SAVE_THE_PAGE),
 }
 
 
@@ -364,38 +371,74 @@ def document_like_fixture(title: str, gid: str, expected: str | None = None) -> 
 BARRETTS = "Barrett's oesophagus: medical management, endoscopic treatment, follow up and stage 1 adenocarcinoma"
 
 
-def test_discover_offers_the_cancer_titles_from_the_fixture_list(db, fake_nice, nice_client):
+def test_discover_checks_guidance_type_and_says_what_it_skipped_and_why(db, fake_nice, nice_client):
     fake_nice.add(LIST_PATH, Reply(200, list_page()))
-    new = nice_sync.discover(db, nice_client)
+    report = nice_sync.discover_with_report(db, nice_client)
     db.commit()
-    # Of the fixture's ten titles only Barrett's oesophagus ... adenocarcinoma is about cancer.
-    assert [(c.gid, c.title, c.matched_term, c.expected_publication, c.decision) for c in new] == [
-        ("GID-NG10165", BARRETTS, "adenocarcinoma", "TBC", "new")]
-    assert [c.gid for c in db.exec(select(NiceCandidate)).all()] == ["GID-NG10165"]
+    # The fixture's ten items are all NICE guidelines or antimicrobial prescribing guidelines, although the list
+    # was asked for technology appraisals: none is offered. Barrett's oesophagus ... adenocarcinoma is about
+    # cancer, but an NG: the guidance type of each item is checked, not only the list's filter.
+    assert report.new == () and report.listed == 10
+    assert db.exec(select(NiceCandidate)).all() == []
+    reasons = {item.title: item.reason for item in report.skipped}
+    assert reasons[BARRETTS] == "not a technology appraisal (NICE guideline)"
+    assert reasons["Blepharitis: antimicrobial prescribing"] == "not a technology appraisal (Antimicrobial prescribing guideline)"
+    assert len(reasons) == 10
+    assert list(report.skipped_by_kind()) == ["not a technology appraisal"]
+
+
+def test_discover_skips_items_without_a_gid_other_programmes_and_radiotherapy_saying_why(db, fake_nice, nice_client):
+    no_gid = document_like_fixture("Nivolumab for treating relapsed mesothelioma [ID5100]", "GID-TA11500")
+    no_gid["url"] = "https://www.nice.org.uk/guidance/indevelopment/HTG900"  # as in NICE's deferred list
+    hst = document_like_fixture("Arimoclomol for treating Niemann-Pick disease Type C [ID1312]", "GID-HST10037")
+    hst["niceResultType"] = "Highly specialised technology"
+    radiotherapy = document_like_fixture("NBTXR-3 for treating soft tissue sarcoma [ID1050]", "GID-TA10271")
+    not_cancer = document_like_fixture("Atogepant for preventing migraine [ID5090]", "GID-TA10992")
+    myeloma = document_like_fixture("Talquetamab for treating relapsed multiple myeloma [ID6244]", "GID-TA11173")
+    fake_nice.add(LIST_PATH, Reply(200, list_page([no_gid, hst, radiotherapy, not_cancer, myeloma])))
+
+    report = nice_sync.discover_with_report(db, nice_client)
+    db.commit()
+
+    assert [(c.gid, c.matched_term, c.reason) for c in report.new] == [
+        ("GID-TA11173", "myeloma", "title names 'myeloma' (myeloma)")]
+    reasons = {item.title: item.reason for item in report.skipped}
+    assert reasons["Nivolumab for treating relapsed mesothelioma"] == (
+        "no GID in its NICE address (https://www.nice.org.uk/guidance/indevelopment/HTG900)")
+    assert reasons["Arimoclomol for treating Niemann-Pick disease Type C"] == (
+        "not a technology appraisal (Highly specialised technology)")
+    assert reasons["NBTXR-3 for treating soft tissue sarcoma"] == (
+        "title names 'sarcoma' (sarcoma), but the technology, 'NBTXR-3', is radiotherapy: cancer, not SACT")
+    assert reasons["Atogepant for preventing migraine"] == "not about cancer: no cancer term in the title"
+    groups = report.skipped_by_kind()
+    assert {key: len(items) for key, items in groups.items()} == {
+        "not a technology appraisal": 11, "no GID": 1, "cancer, not SACT": 1, "not about cancer": 1}
 
 
 def test_discover_skips_tracked_and_keeps_dismissed_dismissed(db, tracked, fake_nice, nice_client):
     talquetamab = document_like_fixture("Talquetamab for treating relapsed multiple myeloma [ID6244]",
                                         "GID-TA11173", "2025-08-20T00:00:00")
+    teclistamab = document_like_fixture("Teclistamab for treating relapsed myeloma ID5087", "GID-TA11057")
     already_tracked = document_like_fixture(TA10914_TITLE + " [ID4014]", "GID-TA10914", "2023-08-23T00:00:00")
-    fake_nice.add(LIST_PATH, Reply(200, list_page([talquetamab, already_tracked])))
+    fake_nice.add(LIST_PATH, Reply(200, list_page([talquetamab, teclistamab, already_tracked])))
 
     first = nice_sync.discover(db, nice_client)
     db.commit()
-    assert sorted(c.gid for c in first) == ["GID-NG10165", "GID-TA11173"]  # not GID-TA10914: tracked
+    assert sorted(c.gid for c in first) == ["GID-TA11057", "GID-TA11173"]  # not GID-TA10914: tracked
     talq = next(c for c in first if c.gid == "GID-TA11173")
     assert (talq.title, talq.expected_publication, talq.matched_term) == (
         "Talquetamab for treating relapsed multiple myeloma", "20 August 2025", "myeloma")
 
-    barretts = next(c for c in first if c.gid == "GID-NG10165")
-    nice_sync.decide(db, ALLIANCE, barretts, "dismissed")
+    teclistamab_row = next(c for c in first if c.gid == "GID-TA11057")
+    assert teclistamab_row.title == "Teclistamab for treating relapsed myeloma"  # "ID5087" is not in the title
+    nice_sync.decide(db, ALLIANCE, teclistamab_row, "dismissed")
     db.commit()
 
     again = nice_sync.discover(db, nice_client)
     db.commit()
     assert again == []  # nothing new
     stored = {c.gid: c.decision for c in db.exec(select(NiceCandidate)).all()}
-    assert stored == {"GID-NG10165": "dismissed", "GID-TA11173": "new"}
+    assert stored == {"GID-TA11057": "dismissed", "GID-TA11173": "new"}
 
 
 def test_accept_reads_the_candidate_and_tracks_it(db, fake_nice, nice_client):
@@ -462,12 +505,16 @@ def test_flask_nice_refresh_exit_code_1_when_any_read_fails(cli_app, db, tracked
 
 
 def test_flask_nice_discover(cli_app, db, fake_nice):
-    fake_nice.add(LIST_PATH, Reply(200, list_page()))
+    talquetamab = document_like_fixture("Talquetamab for treating relapsed multiple myeloma [ID6244]", "GID-TA11173")
+    fake_nice.add(LIST_PATH, Reply(200, list_page([talquetamab])))
     result = cli_app.test_cli_runner().invoke(args=["nice", "discover"])
     assert result.exit_code == 0, result.output
-    assert result.output.splitlines() == [f"new GID-NG10165: {BARRETTS} (expected publication TBC)",
-                                          "1 new cancer appraisal(s) offered."]
-    assert [c.gid for c in db.exec(select(NiceCandidate)).all()] == ["GID-NG10165"]
+    lines = result.output.splitlines()
+    assert lines[0] == ("new GID-TA11173: Talquetamab for treating relapsed multiple myeloma (expected publication "
+                        "TBC; title names 'myeloma' (myeloma))")
+    assert f"skipped {BARRETTS}: not a technology appraisal (NICE guideline)" in lines
+    assert lines[-1] == "1 new cancer appraisal(s) offered; 10 of 11 listed item(s) skipped."
+    assert [c.gid for c in db.exec(select(NiceCandidate)).all()] == ["GID-TA11173"]
 
 
 def test_publication_under_a_ta_number_already_tracked_is_not_copied(db, tracked, fake_nice, nice_client):
@@ -491,7 +538,8 @@ def test_publication_under_a_ta_number_already_tracked_is_not_copied(db, tracked
 
 def test_a_candidate_added_by_reference_meanwhile_is_no_longer_offered(db, fake_nice, nice_client):
     daratumumab = document_like_fixture(TA10914_TITLE + " [ID4014]", "GID-TA10914", "2023-08-23T00:00:00")
-    fake_nice.add(LIST_PATH, Reply(200, list_page([daratumumab])))
+    talquetamab = document_like_fixture("Talquetamab for treating relapsed multiple myeloma [ID6244]", "GID-TA11173")
+    fake_nice.add(LIST_PATH, Reply(200, list_page([daratumumab, talquetamab])))
     fake_nice.add(TA10914_PATH, Reply(200, project_page(feed("indev-feed_project_gid-ta10914.json"))))
     nice_sync.discover(db, nice_client)
     db.commit()
@@ -499,4 +547,161 @@ def test_a_candidate_added_by_reference_meanwhile_is_no_longer_offered(db, fake_
     db.commit()
     nice_sync.discover(db, nice_client)
     db.commit()
-    assert [c.gid for c in queries_nice.candidates(session=db, decision="new")] == ["GID-NG10165"]
+    assert [c.gid for c in queries_nice.candidates(session=db, decision="new")] == ["GID-TA11173"]
+
+
+# --- issue 12: page families, today's wording, odd rows, saved pages ---------------------------------
+
+from tests.nice.nice_support import (  # noqa: E402
+    more_fixture_text,
+    project_page_props,
+    published_ta_page,
+    recommendations_chapter,
+    terminated_ta_page,
+)
+
+NEW_TA = "TA1200"  # invented for the test: GID-TA10730 published in today's wording
+NEW_TA_RECOMMENDATION = (
+    "1.1 Lutetium-177 vipivotide tetraxetan can be used, within its marketing authorisation, as an option to treat "
+    "PSMA-positive hormone-relapsed metastatic prostate cancer in adults after 2 or more therapies. It can only be "
+    "used if the company provides it according to the commercial arrangement.")
+
+
+def serve_new_ta(fake_nice) -> None:
+    fake_nice.add(TA10730_PATH, Reply(301, "", {"Location": "/guidance/ta1200"}))
+    fake_nice.add("/guidance/ta1200", Reply(200, published_ta_page(LU177_TITLE, NEW_TA, published="2026-01-14")))
+    fake_nice.add("/guidance/ta1200/chapter/1-Recommendations", Reply(200, recommendations_chapter(
+        LU177_TITLE, NEW_TA, [NEW_TA_RECOMMENDATION], published="2026-01-14",
+        why=["Cabazitaxel is not recommended after 2 therapies in this population."])))
+
+
+@pytest.fixture
+def tracked_lu177(db, fake_nice, nice_client):
+    fake_nice.add(TA10730_PATH, Reply(200, project_page(feed("indev-feed_project_gid-ta10730.json"))))
+    appraisal = nice_sync.add_appraisal(db, ALLIANCE, nice_sync.preview_add("GID-TA10730", nice_client))
+    db.commit()
+    return appraisal
+
+
+def test_newly_published_ta_in_todays_wording_gets_recommendation_publication_and_deadline(
+        db, tracked_lu177, fake_nice, nice_client, read_clock):
+    serve_new_ta(fake_nice)
+    read_clock.moment = datetime(2026, 1, 20, 7, 0, tzinfo=UTC)
+    outcome = nice_sync.refresh_appraisal(db, ALLIANCE, db.get(Appraisal, tracked_lu177.id), nice_client)
+    db.commit()
+    row = db.get(Appraisal, tracked_lu177.id)
+    assert outcome.ok, outcome.message
+    assert (row.gid, row.ta_number, row.status, row.nice_status, row.publication_date, row.recommendation) == (
+        "GID-TA10730", "TA1200", "published", "Published", date(2026, 1, 14), "recommended")
+    assert row.nice_url == "https://www.nice.org.uk/guidance/ta1200"
+    # 3 calendar months from publication on 14 January 2026 (PMG19).
+    assert deadlines_for(row).funding_deadline.date == date(2026, 4, 14)
+    moves = {m.field: (m.old_value, m.new_value) for m in queries.date_changes(session=db, appraisal_id=row.id)}
+    assert moves == {"status": ("in development", "published"), "publication_date": ("", "2026-01-14"),
+                     "recommendation": ("", "recommended")}
+
+
+@pytest.mark.parametrize(("family_path", "nice_words", "status"), [
+    ("/guidance/awaiting-development/gid-ta10914", "Proposed", "awaiting development"),
+    ("/guidance/discontinued/gid-ta10914", "Discontinued", "discontinued"),
+    ("/guidance/indevelopment/gid-ta10914", "Suspended", "suspended"),
+    ("/guidance/indevelopment/gid-ta10914", "Impacted by COVID-19", "suspended"),
+])
+def test_each_page_family_maps_to_a_status_in_the_history(db, tracked, fake_nice, nice_client, family_path,
+                                                          nice_words, status):
+    props = project_page_props(feed("indev-feed_project_gid-ta10914.json"), status=nice_words)
+    if family_path != TA10914_PATH:
+        fake_nice.add(TA10914_PATH, Reply(301, "", {"Location": family_path}))
+    fake_nice.add(family_path, Reply(200, next_data_page(props)))
+    outcome = nice_sync.refresh_appraisal(db, ALLIANCE, db.get(Appraisal, tracked.id), nice_client)
+    db.commit()
+    row = db.get(Appraisal, tracked.id)
+    assert outcome.ok and (row.status, row.nice_status) == (status, nice_words)
+    moves = [(m.field, m.old_value, m.new_value, m.origin) for m in queries.date_changes(session=db, appraisal_id=row.id)]
+    assert moves == [("status", "in development", status, "NICE refresh")]
+
+
+def test_a_family_without_status_words_on_the_page_takes_the_family(db, tracked, fake_nice, nice_client):
+    props = project_page_props(feed("indev-feed_project_gid-ta10914.json"), status=None)
+    fake_nice.add(TA10914_PATH, Reply(301, "", {"Location": "/guidance/discontinued/gid-ta10914"}))
+    fake_nice.add("/guidance/discontinued/gid-ta10914", Reply(200, next_data_page(props)))
+    nice_sync.refresh_appraisal(db, ALLIANCE, db.get(Appraisal, tracked.id), nice_client)
+    db.commit()
+    assert db.get(Appraisal, tracked.id).status == "discontinued"
+
+
+def test_an_unknown_status_word_leaves_the_status_and_says_so(db, tracked, fake_nice, nice_client):
+    props = project_page_props(feed("indev-feed_project_gid-ta10914.json"), status="Paused pending review")
+    fake_nice.add(TA10914_PATH, Reply(200, next_data_page(props)))
+    outcome = nice_sync.refresh_appraisal(db, ALLIANCE, db.get(Appraisal, tracked.id), nice_client)
+    db.commit()
+    row = db.get(Appraisal, tracked.id)
+    assert (row.status, row.nice_status) == ("in development", "Paused pending review")
+    assert outcome.notes == ("NICE's status “Paused pending review” is not one the tool knows: the status was left "
+                             "as it was",)
+
+
+def test_terminated_ta_sets_status_and_recommendation(db, fake_nice, nice_client):
+    title = "Pemigatinib for treating relapsed myeloid or lymphoid neoplasms with FGFR1 rearrangement"
+    fake_nice.add("/guidance/ta1002", Reply(301, "", {"Location": "/guidance/terminated/ta1002"}))
+    fake_nice.add("/guidance/terminated/ta1002", Reply(200, terminated_ta_page(
+        title, "TA1002", terminated="2024-09-05",
+        sentence="NICE is unable to make a recommendation on pemigatinib because Incyte did not provide an evidence "
+                 "submission.")))
+    appraisal = nice_sync.add_appraisal(db, ALLIANCE, nice_sync.preview_add("TA1002", nice_client))
+    db.commit()
+    assert (appraisal.status, appraisal.recommendation, appraisal.publication_date) == (
+        "terminated", "terminated", None)
+    assert deadlines_for(appraisal).funding_deadline is None or deadlines_for(appraisal).funding_deadline.date is None
+
+
+def test_an_odd_row_is_noted_and_the_read_still_applies(db, tracked, fake_nice, nice_client):
+    moved = with_expected_publication(feed("indev-feed_project_gid-ta10914.json"), "20 December 2023")
+    rows = moved["_embedded"]["nice.indev:timeline-list"]["_embedded"]["nice.indev:timeline"]
+    rows[0]["Column1"] = "Spring 2024"
+    fake_nice.add(TA10914_PATH, Reply(200, project_page(moved)))
+    outcome = nice_sync.refresh_appraisal(db, ALLIANCE, db.get(Appraisal, tracked.id), nice_client)
+    db.commit()
+    row = db.get(Appraisal, tracked.id)
+    assert outcome.ok and row.expected_publication_date == date(2023, 12, 20)
+    assert len(outcome.notes) == 1 and "“Spring 2024” could not be read" in outcome.notes[0]
+    assert "Note: Timeline row" in row.nice_last_read_status
+
+
+def test_discovery_on_nices_proposed_list_offers_only_cancer_tas(db, fake_nice, nice_client):
+    # NICE's awaiting-development (proposed) search response: quality standards, HSTs and TAs mixed.
+    results = json.loads(more_fixture_text("search-api_guidance-proposed.json"))
+    results.update(resultCount=len(results["documents"]), firstResult=1, lastResult=len(results["documents"]))
+    fake_nice.add(LIST_PATH, Reply(200, next_data_page({"results": results})))
+    report = nice_sync.discover_with_report(db, nice_client)
+    db.commit()
+    # Of its ten items: amcenestrant (breast cancer) and atezolizumab (ovarian cancer) are cancer TAs.
+    assert sorted(c.gid for c in report.new) == ["GID-TA10574", "GID-TA10803"]
+    groups = {key: len(items) for key, items in report.skipped_by_kind().items()}
+    assert groups == {"not a technology appraisal": 7, "not about cancer": 1}
+
+
+def test_saved_page_updates_the_chosen_appraisal_recorded_as_uploaded(db, tracked_lu177):
+    page = recommendations_chapter(LU177_TITLE, NEW_TA, [NEW_TA_RECOMMENDATION], published="2026-01-14")
+    read = nice_sync.preview_saved_page(page, url="https://www.nice.org.uk/guidance/ta1200/chapter/1-Recommendations",
+                                        read_at=datetime(2026, 1, 20, 7, 0, tzinfo=UTC))
+    assert nice_sync.tracked_match(db, read) is None  # a TA page does not name the GID: the person chooses
+    appraisal, outcome = nice_sync.save_saved_page(db, ALLIANCE, read, db.get(Appraisal, tracked_lu177.id))
+    db.commit()
+    row = db.get(Appraisal, tracked_lu177.id)
+    assert appraisal.id == row.id and outcome.ok
+    assert (row.ta_number, row.publication_date, row.recommendation) == ("TA1200", date(2026, 1, 14), "recommended")
+    assert {m.origin for m in queries.date_changes(session=db, appraisal_id=row.id)} == {"NICE page uploaded"}
+    sources = queries.figure_sources(session=db, entity="appraisal", entity_id=row.id)
+    assert sources["publication_date"].source == "NICE website page saved from a browser, read 20 January 2026"
+    assert deadlines_for(row).funding_deadline.date == date(2026, 4, 14)
+
+
+def test_saved_page_about_another_appraisal_is_refused(db, tracked):
+    tracked_row = db.get(Appraisal, tracked.id)
+    tracked_row.ta_number = "TA917"
+    db.commit()
+    page = recommendations_chapter(LU177_TITLE, NEW_TA, [NEW_TA_RECOMMENDATION], published="2026-01-14")
+    read = nice_sync.preview_saved_page(page, url=None, read_at=datetime(2026, 1, 20, tzinfo=UTC))
+    with pytest.raises(ValueError, match="the saved page is about TA1200, not TA917"):
+        nice_sync.save_saved_page(db, ALLIANCE, read, db.get(Appraisal, tracked.id))

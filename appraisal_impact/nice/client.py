@@ -251,14 +251,19 @@ class NiceClient:
                 etag=cached.etag, last_modified=cached.last_modified,
             )
         if status in (404, 410):
-            raise NiceFetchError(subject, f"NICE says page not found ({status})")
+            raise NiceFetchError(subject, f"NICE says page not found ({status})", status=status)
         if status in RETRY_STATUSES:
             count = self._responses_with_status(response, status)
             if status == 429:
-                raise NiceFetchError(subject, f"NICE asked us to slow down (429) {_times(count)}; try again later")
-            raise NiceFetchError(subject, f"NICE returned server error {status} {_times(count)}")
+                raise NiceFetchError(subject, f"NICE asked us to slow down (429) {_times(count)}; try again later",
+                                     status=status)
+            raise NiceFetchError(subject, f"NICE returned server error {status} {_times(count)}", status=status)
+        if status in (401, 403):
+            # Reported in 2026: NICE answers some automated reads with 403 while a browser still sees the page.
+            raise NiceFetchError(subject, f"NICE refused to let this tool read the page ({status} Forbidden)",
+                                 status=status)
         if status >= 400 or status == 304:
-            raise NiceFetchError(subject, f"NICE refused the request ({status})")
+            raise NiceFetchError(subject, f"NICE refused the request ({status})", status=status)
         if "charset" not in response.headers.get("Content-Type", "").lower():
             response.encoding = "utf-8"  # NICE serves UTF-8; requests would otherwise assume ISO-8859-1 for HTML
         etag = response.headers.get("ETag")

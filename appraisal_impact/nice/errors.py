@@ -23,7 +23,13 @@ class NiceFormatError(ValueError):
 class NiceFetchError(RuntimeError):
     """Reading an appraisal from NICE failed; ``reason`` is a plain-English cause."""
 
-    def __init__(self, reference: object, reason: str) -> None:
+    def __init__(self, reference: object, reason: str, *, status: int | None = None) -> None:
         self.reference = reference
         self.reason = reason
+        self.status = status  # NICE's HTTP status when it answered with an error (403, 429, 500...)
         super().__init__(f"Could not read {reference} from NICE: {reason}")
+
+    @property
+    def page_exists(self) -> bool:
+        """False when NICE says there is no such page (404, 410): saving the page from a browser cannot help."""
+        return self.status not in (404, 410)

@@ -32,23 +32,34 @@ _DATE_FORMATS = ("%d %B %Y", "%d %b %Y")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ][\d:.]+(?:Z|[+-]\d{2}:?\d{2})?)?$")
 _ORDINAL = re.compile(r"(\d{1,2})(?:st|nd|rd|th)\b", re.IGNORECASE)
 _DATE_SPAN = re.compile(r"\s+(?:-|–|—|to)\s+")
+# "09 October 2020 (14:00)", "09 October 2020, 2pm": NICE sometimes adds a time; the day is what counts.
+_TIME_SUFFIX = re.compile(r"\s*(?:\(\s*\d{1,2}(?:[:.]\d{2})?\s*(?:[ap]\.?m\.?)?\s*\)|,?\s+(?:at\s+)?\d{1,2}(?:[:.]\d{2})\s*(?:[ap]\.?m\.?)?|,?\s+\d{1,2}\s*[ap]\.?m\.?)\s*$", re.IGNORECASE)
+
+
+def _date_words(text: str | None) -> str:
+    """The words of a date cell: NICE's older feeds wrap some in markup ("<strong>TBC</strong>")."""
+    words = text or ""
+    if "<" in words and ">" in words:
+        words = BeautifulSoup(words, "html.parser").get_text(" ")
+    return _squash(words)
 
 
 def is_not_yet_known(text: str | None) -> bool:
-    """True for the ways NICE says a date is not set: "TBC", "To be confirmed", blank."""
-    return text is None or _squash(text).strip(" .").lower() in _NOT_YET_KNOWN
+    """True for the ways NICE says a date is not set: "TBC", "<strong>TBC</strong>", "To be confirmed", blank."""
+    return text is None or _date_words(text).strip(" .").lower() in _NOT_YET_KNOWN
 
 
 def parse_nice_date(text: str | None) -> date | None:
     """A date as NICE writes it, or None when NICE says it is not yet known.
 
     Accepts "23 August 2023", "23 Aug 2023", "07 June 2023", "23rd August 2023",
-    ISO "2023-08-23" and "2023-08-23T00:00:00"; "TBC", "To be confirmed" and "" give None.
+    "09 October 2020 (14:00)" (the time is dropped), ISO "2023-08-23" and "2023-08-23T00:00:00";
+    "TBC", "<strong>TBC</strong>", "To be confirmed" and "" give None.
     Anything else raises NiceFormatError, so a new format is noticed rather than lost.
     """
     if is_not_yet_known(text):
         return None
-    cleaned = _squash(text).strip(" .")
+    cleaned = _TIME_SUFFIX.sub("", _date_words(text)).strip(" .")
     if _ISO_DATE.match(cleaned):
         return datetime.fromisoformat(cleaned.replace("Z", "+00:00")).date()
     cleaned = _ORDINAL.sub(r"\1", cleaned).replace("Sept ", "Sep ")
@@ -64,13 +75,24 @@ def parse_date_span(text: str | None) -> tuple[date | None, date | None]:
     """(start, end) of "21 February 2023 - 14 March 2023"; a single date gives (d, d); TBC gives (None, None)."""
     if is_not_yet_known(text):
         return None, None
-    pieces = _DATE_SPAN.split(_squash(text).strip())
+    pieces = _DATE_SPAN.split(_date_words(text).strip())
     if len(pieces) == 1:
         single = parse_nice_date(pieces[0])
         return single, single
     if len(pieces) == 2:
         return parse_nice_date(pieces[0]), parse_nice_date(pieces[1])
     raise NiceFormatError(f"{text!r} is neither a date nor a date range", where="date")
+
+
+def read_date_leniently(text: str | None) -> tuple[date | None, bool]:
+    """(the date, True) when NICE's text is a date or says "TBC"; (None, False) when it cannot be read.
+
+    For fields the tool does not depend on: one odd row must never fail a whole read.
+    """
+    try:
+        return parse_nice_date(text), True
+    except NiceFormatError:
+        return None, False
 
 
 # ---------------------------------------------------------------------------------------------
@@ -133,23 +155,42 @@ def _id_number_label(raw: str | None) -> str | None:
     return f"ID{digits}"
 
 
-_TITLE_ID = re.compile(r"\s*\[(ID\d+)\]\s*$", re.IGNORECASE)
+# The ID number at the end of a title, in every form NICE's 604 TA titles use (feed of all projects):
+# "[ID4014]", "[ID3907 ]", "[ID 3903]", "[1301]", "(ID1183)", "ID1079". A bare number in brackets counts
+# only in square brackets, so "(2019)" or "type 2" in a title is left alone.
+_TITLE_ID = re.compile(
+    r"\s*(?:\[\s*(?:ID\s*-?\s*)?(\d+)\s*\]|\(\s*ID\s*-?\s*(\d+)\s*\)|\bID\s*-?\s*(\d+))\s*$", re.IGNORECASE
+)
 
 
 def split_title(raw_title: str) -> tuple[str, str | None]:
-    """NICE appends "[ID4014]" to TA titles: return the clean title and the ID number found there."""
+    """NICE appends the ID number to TA titles ("… [ID4014]", "… ID1079", "… (ID1183)", "… [1301]"):
+    return the clean title and the ID number found there (as "ID4014")."""
     title = _squash(raw_title)
     match = _TITLE_ID.search(title)
     if match:
-        return title[: match.start()].strip(), match[1].upper()
+        digits = match[1] or match[2] or match[3]
+        return title[: match.start()].strip(), f"ID{digits}"
     return title, None
+
+
+# NICE's feed spells statuses as code ("InProgress", "ImpactedByCOVID19"); the page as words.
+_STATUS_SPELLING = {
+    "inprogress": "In progress",
+    "impactedbycovid19": "Impacted by COVID-19",
+    "topicselection": "Topic selection",
+    "awaitingdevelopment": "Awaiting development",
+}
 
 
 def _humanise_status(status: str | None) -> str | None:
     """The feed says "InProgress"; the page says "In progress". Use the page's wording."""
     if status is None or not status.strip():
         return None
-    words = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", status.strip())
+    known = _STATUS_SPELLING.get(re.sub(r"[^a-z0-9]", "", status.lower()))
+    if known:
+        return known
+    words = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", _squash(status))
     return words[:1].upper() + words[1:].lower()
 
 
@@ -244,10 +285,11 @@ def _listed_from_document(document: Mapping[str, Any]) -> ListedGuidance:
         guidance_ref=document.get("guidanceRef"),
         guidance_type=document.get("niceResultType") or (guidance_types[0] if guidance_types else None),
         status=", ".join(statuses) or None,
-        publication_date=parse_nice_date(document.get("publicationDate")),
-        last_updated=parse_nice_date(document.get("lastUpdated")),
-        expected_publication_date=parse_nice_date(document.get("expectedPublicationDate")),
-        terminated_date=parse_nice_date(document.get("terminatedDate")),
+        # A list row's dates are shown, never relied on: one that cannot be read is left out, not fatal.
+        publication_date=read_date_leniently(document.get("publicationDate"))[0],
+        last_updated=read_date_leniently(document.get("lastUpdated"))[0],
+        expected_publication_date=read_date_leniently(document.get("expectedPublicationDate"))[0],
+        terminated_date=read_date_leniently(document.get("terminatedDate"))[0],
     )
 
 
@@ -294,8 +336,8 @@ def _list_from_table(html: str) -> GuidanceList:
                 return None
             time = cells[columns[field]].find("time")
             if time is not None and time.get("datetime"):
-                return parse_nice_date(time["datetime"])
-            return parse_nice_date(_text(cells[columns[field]]))
+                return read_date_leniently(time["datetime"])[0]
+            return read_date_leniently(_text(cells[columns[field]]))[0]
 
         entries.append(
             ListedGuidance(
@@ -337,11 +379,13 @@ class EventKind(StrEnum):
 _EVENT_KINDS = (
     (re.compile(r"^(final draft guidance|fdg)\b", re.IGNORECASE), EventKind.FINAL_DRAFT_GUIDANCE),
     (re.compile(r"^draft guidance\b", re.IGNORECASE), EventKind.DRAFT_GUIDANCE),
-    (re.compile(r"^committee meeting\b", re.IGNORECASE), EventKind.COMMITTEE_MEETING),
+    # Older projects write "1st appraisal committee meeting:"
+    (re.compile(r"^(?:\d+(?:st|nd|rd|th)\s+)?(?:appraisal\s+)?committee meeting\b", re.IGNORECASE),
+     EventKind.COMMITTEE_MEETING),
     (re.compile(r"^expected publication\b", re.IGNORECASE), EventKind.EXPECTED_PUBLICATION),
     (re.compile(r"^invitation to participate\b", re.IGNORECASE), EventKind.INVITATION_TO_PARTICIPATE),
 )
-_EVENT_NUMBER = re.compile(r":\s*(\d+)\s*$")
+_EVENT_NUMBER = re.compile(r":\s*(\d+)\s*$|^(\d+)(?:st|nd|rd|th)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -350,6 +394,8 @@ class DatedEvent:
 
     ``start``/``end`` are equal for a single date and None when NICE shows "TBC";
     ``date_text`` is what NICE displayed. ``number`` is the "2" of "Committee meeting: 2".
+    ``readable`` is False when the date text could not be read: the row is kept as NICE wrote it
+    (and noted), never fatal to the read.
     """
 
     label: str
@@ -358,21 +404,40 @@ class DatedEvent:
     end: date | None
     date_text: str
     number: int | None
+    readable: bool = True
 
     @property
     def tbc(self) -> bool:
-        return self.start is None
+        return self.start is None and self.readable
 
 
 def _event(label: str, date_text: str, additional_info: str | None = None) -> DatedEvent:
-    label = _squash(label)
+    label = _date_words(label).rstrip(":").strip()
     kind = next((k for pattern, k in _EVENT_KINDS if pattern.match(label)), EventKind.OTHER)
-    start, end = parse_date_span(date_text)
+    try:
+        start, end = parse_date_span(date_text)
+        readable = True
+    except NiceFormatError:
+        start = end = None
+        readable = False
     number_match = _EVENT_NUMBER.search(label)
-    number = int(number_match[1]) if number_match else None
+    number = int(number_match[1] or number_match[2]) if number_match else None
     if number is None and additional_info and str(additional_info).strip().isdigit() and kind is not EventKind.OTHER:
         number = int(additional_info)
-    return DatedEvent(label=label, kind=kind, start=start, end=end, date_text=_squash(date_text), number=number)
+    return DatedEvent(label=label, kind=kind, start=start, end=end, date_text=_date_words(date_text), number=number,
+                      readable=readable)
+
+
+def unreadable_notes(schedule: Iterable[DatedEvent], timeline: Iterable[DatedEvent]) -> tuple[str, ...]:
+    """One note per row whose date could not be read (kept as text)."""
+    notes = []
+    for where, events in (("Provisional schedule", schedule), ("Timeline", timeline)):
+        for event in events:
+            if not event.readable:
+                label = event.label if len(event.label) <= 80 else event.label[:77] + "…"
+                notes.append(f"{where} row “{label}”: the date “{event.date_text}” could not be read; "
+                             "kept as NICE wrote it")
+    return tuple(notes)
 
 
 @dataclass(frozen=True)
@@ -394,6 +459,7 @@ class InDevelopmentProject:
     provisional_schedule: tuple[DatedEvent, ...]
     timeline: tuple[DatedEvent, ...]
     source: str  # "indev_feed", "next_data" or "html"
+    notes: tuple[str, ...] = ()  # what could not be read (kept as text), for a person to look at
 
     def _events(self, kind: EventKind) -> list[DatedEvent]:
         return [e for e in (*self.provisional_schedule, *self.timeline) if e.kind is kind and e.start is not None]
@@ -417,11 +483,13 @@ class InDevelopmentProject:
 def _expected_publication(
     schedule: Iterable[DatedEvent], fallback_text: str | None = None
 ) -> tuple[date | None, bool]:
+    """(date, TBC) of the expected publication; an unreadable one gives (None, False): no change, and noted."""
     for event in schedule:
         if event.kind is EventKind.EXPECTED_PUBLICATION:
             return event.start, event.tbc
     if fallback_text is not None:
-        return parse_nice_date(fallback_text), is_not_yet_known(fallback_text)
+        found, readable = read_date_leniently(fallback_text)
+        return found, readable and is_not_yet_known(fallback_text)
     return None, False
 
 
@@ -452,9 +520,12 @@ def parse_indev_feed(text: str | Mapping[str, Any]) -> InDevelopmentProject:
     )
     title, id_in_title = split_title(raw_title)
     expected, tbc = _expected_publication(schedule)
+    notes = list(unreadable_notes(schedule, timeline))
     if expected is None and not tbc and feed.get("PublishedDate"):
         # The feed's PublishedDate is the expected publication date while a project is in progress.
-        expected = parse_nice_date(feed["PublishedDate"])
+        expected, readable = read_date_leniently(feed["PublishedDate"])
+        if not readable:
+            notes.append(f"the expected publication date “{feed['PublishedDate']}” could not be read")
     return InDevelopmentProject(
         gid=reference.upper(),
         title=title,
@@ -467,6 +538,7 @@ def parse_indev_feed(text: str | Mapping[str, Any]) -> InDevelopmentProject:
         provisional_schedule=schedule,
         timeline=timeline,
         source="indev_feed",
+        notes=tuple(notes),
     )
 
 
@@ -500,6 +572,7 @@ def parse_indev_page_props(props: Mapping[str, Any]) -> InDevelopmentProject:
         provisional_schedule=schedule,
         timeline=timeline,
         source="next_data",
+        notes=unreadable_notes(schedule, timeline),
     )
 
 
@@ -586,6 +659,7 @@ def _project_from_html(html: str) -> InDevelopmentProject:
         provisional_schedule=schedule,
         timeline=timeline,
         source="html",
+        notes=unreadable_notes(schedule, timeline),
     )
 
 
@@ -659,99 +733,151 @@ class RecommendationReading:
     sentence: str
 
 
-_VERB = r"\b(?:is|are)\b"
-# Ordered: the first rule that matches any sentence wins. Negative forms are excluded by "(?!not)".
+# Every form NICE uses, old and new (domain guide §3):
+#   older: "X is recommended …", "… is recommended only if …", "… is recommended for use within the Cancer
+#          Drugs Fund" / "with managed access", "… is recommended only in research", "… is not recommended";
+#   since about mid-2025: "X can be used …", "… can be used only if …", "… can be used with managed access",
+#          and in draft guidance "… should not be used"; also "cannot be used";
+#   terminated: "NICE is unable to make a recommendation".
+_POSITIVE = r"(?:\b(?:is|are)\s+(?!not\b)recommended\b|\bcan\s+(?:only\s+)?be\s+used\b)"
+_NEGATIVE = r"(?:\b(?:is|are)\s+not\s+recommended\b|\b(?:should|must)\s+not\s+be\s+used\b|\bcan\s*not\s+be\s+used\b|\bcan't\s+be\s+used\b)"
+# "It can only be used if the company provides it according to the commercial arrangement" (or "is recommended
+# only if the company provides it …") is the standard price condition, not a narrower population.
+_PRICE_CONDITION = r"\s+(?:the company provides|it is provided|the company makes)"
 _RECOMMENDATION_RULES: tuple[tuple[RecommendationType, re.Pattern[str]], ...] = (
     (
         RecommendationType.TERMINATED,
-        re.compile(r"unable to make (?:a )?recommendations?\b", re.IGNORECASE),
+        re.compile(r"unable to make (?:a |any )?recommendations?\b", re.IGNORECASE),
     ),
     (
         RecommendationType.MANAGED_ACCESS,
-        re.compile(
-            _VERB + r" (?!not\b)recommended\b[^.]*?\b(?:within the Cancer Drugs Fund|with managed access)",
-            re.IGNORECASE,
-        ),
+        re.compile(_POSITIVE + r"[^.]*?\b(?:within the Cancer Drugs Fund|with managed access)", re.IGNORECASE),
     ),
     (
         RecommendationType.ONLY_IN_RESEARCH,
-        re.compile(
-            _VERB + r" (?!not\b)recommended\b[^.]*?\bonly in (?:the context of )?research\b", re.IGNORECASE
-        ),
+        re.compile(_POSITIVE + r"[^.]*?\bonly in (?:the context of )?research\b", re.IGNORECASE),
     ),
     (
         RecommendationType.OPTIMISED,
-        # "only if the company provides it according to the commercial arrangement" is the standard
-        # price condition, not a narrower population, so it does not make a recommendation optimised.
         re.compile(
-            _VERB
-            + r" (?!not\b)recommended\b[^.]*?\bonly (?:if (?!the company provides\b)|for\b|in (?:adults|people|children)\b)",
+            r"(?:" + _POSITIVE + r"[^.]*?\bonly\s+(?:if\b(?!" + _PRICE_CONDITION + r")|for\b|when\b|"
+            r"in (?:adults|people|children)\b)"
+            r"|\bcan\s+only\s+be\s+used\s+(?:if|for|when)\b(?!" + _PRICE_CONDITION + r"))",
             re.IGNORECASE,
         ),
     ),
-    (RecommendationType.RECOMMENDED, re.compile(_VERB + r" (?!not\b)recommended\b", re.IGNORECASE)),
-    (RecommendationType.NOT_RECOMMENDED, re.compile(_VERB + r" not recommended\b", re.IGNORECASE)),
+    (RecommendationType.RECOMMENDED, re.compile(_POSITIVE, re.IGNORECASE)),
+    (RecommendationType.NOT_RECOMMENDED, re.compile(_NEGATIVE, re.IGNORECASE)),
 )
 _SENTENCE_END = re.compile(r"(?<=[.;])\s+(?=[A-Z0-9])")
+_NUMBERED = re.compile(r"^1\.\d+\b")
 
 
-def classify_recommendation(text: str) -> RecommendationReading:
-    """The recommendation type stated in NICE recommendations text.
+def technology_name(title: str | None) -> str | None:
+    """The appraised technology named by a TA title, lower case ("Trastuzumab rezetecan for treating …" ->
+    "trastuzumab rezetecan"; "Daratumumab with lenalidomide …" -> "daratumumab").
+
+    Used to pick the recommendations about the appraised technology, not those about other drugs.
+    """
+    if not title:
+        return None
+    name = re.split(r"\s+(?:for|to|in|as|with|plus|and|after|before)\s+|\s*[,(\[]", split_title(title)[0],
+                    maxsplit=1, flags=re.IGNORECASE)[0]
+    name = re.sub(r"^[^\w]+|[^\w]+$", "", " ".join(name.split()))
+    return name.lower() or None
+
+
+def _recommendation_lines(text: str, technology: str | None) -> list[str]:
+    """The lines that can decide the type: section 1's numbered recommendations ("1.1 …") when the text has
+    any, else every line; of those, the ones naming the appraised technology (its whole name, else its first
+    word) when any do."""
+    lines = [_squash(line) for line in text.splitlines() if _squash(line)]
+    numbered = [line for line in lines if _NUMBERED.match(line)]
+    chosen = numbered or lines
+    if technology:
+        for words in (technology, technology.split()[0]):
+            about = [line for line in chosen if words in line.lower()]
+            if about:
+                return about
+    return chosen
+
+
+def classify_recommendation(text: str, technology: str | None = None) -> RecommendationReading:
+    """The recommendation type stated in NICE recommendations text, and the sentence that decided it.
+
+    Only section 1's numbered recommendations are read when the text has them (so "Why these
+    recommendations were made" about another drug never decides), and of those the ones naming
+    ``technology`` (see :func:`technology_name`) when given.
 
     Precedence: terminated ("unable to make a recommendation"), managed access ("recommended for
-    use within the Cancer Drugs Fund" / "with managed access"), only in research, optimised
-    ("recommended ... only if" / "only for"), recommended, not recommended. So a mixed chapter
+    use within the Cancer Drugs Fund" / "can be used with managed access"), only in research, optimised
+    ("recommended ... only if" / "can be used only if"), recommended ("is recommended", "can be used"),
+    not recommended ("is not recommended", "should not be used", "cannot be used"). So a mixed chapter
     that recommends for one group and not another reads as its positive recommendation.
     """
     # Sentences are scanned whole, so "1.1 X is recommended, within its marketing authorisation,
     # ... only if" counts as optimised while "This recommendation is not intended to affect
     # treatment ... started in the NHS before" is never read as "not recommended".
-    sentences = [s for line in text.splitlines() for s in _SENTENCE_END.split(_squash(line)) if s]
+    lines = _recommendation_lines(text, technology)
+    sentences = [s for line in lines for s in _SENTENCE_END.split(line) if s]
     for recommendation_type, pattern in _RECOMMENDATION_RULES:
         for sentence in sentences:
             if pattern.search(sentence):
                 return RecommendationReading(recommendation_type, sentence)
-    raise NiceFormatError("no recommendation sentence found (such as 'X is recommended ...')", where="NICE recommendations")
+    raise NiceFormatError(
+        "no recommendation sentence found (such as 'X is recommended …' or 'X can be used …')",
+        where="NICE recommendations",
+    )
 
 
 @dataclass(frozen=True)
 class PublishedGuidance:
-    """The heading of a published TA page (/guidance/taNNNN)."""
+    """The heading of a published TA page (/guidance/taNNNN) or a terminated one (/guidance/terminated/taNNNN).
+
+    A terminated appraisal shows "Terminated: <date>" and no "Published:" date.
+    """
 
     ta_number: str
     title: str
     publication_date: date | None
     last_updated: date | None
+    terminated_date: date | None = None
+
+    @property
+    def is_terminated(self) -> bool:
+        return self.terminated_date is not None and self.publication_date is None
 
 
 _TA_TEXT = re.compile(r"^(?:Reference number:?\s*)?(TA\d+)$", re.IGNORECASE)
-_CANONICAL_TA = re.compile(r"/guidance/(ta\d+)(?:/|$)", re.IGNORECASE)
+_CANONICAL_TA = re.compile(r"/guidance/(?:terminated/)?(ta\d+)(?:/|$)", re.IGNORECASE)
+_HEADING_DATE = re.compile(r"^(Published|Last updated|Terminated)\s*:?\s*(.*)$", re.IGNORECASE)
 
 
 def parse_published_guidance(html: str) -> PublishedGuidance:
-    """Title, TA number, "Published: <date>" and "Last updated: <date>" from a published TA page."""
+    """Title, TA number and the "Published:", "Last updated:" or "Terminated:" dates from a TA page heading.
+
+    Works on the overview and on any chapter page (NICE repeats the heading on each).
+    """
     where = "NICE published guidance page"
     soup = _soup(html)
     heading = soup.find("h1")
     if heading is None or not _text(heading):
         raise NiceFormatError("no title (h1) found", where=where)
     ta_number = None
-    published = updated = None
-    published_seen = False
+    found: dict[str, date | None] = {}
     for item in soup.find_all("li"):
         if item.find("li"):
             continue
         item_text = _text(item)
         if ta_number is None and (match := _TA_TEXT.match(item_text)):
             ta_number = match[1].upper()
-        label_match = re.match(r"^(Published|Last updated)\s*:?\s*(.*)$", item_text, re.IGNORECASE)
+        label_match = _HEADING_DATE.match(item_text)
         if label_match:
+            label = label_match[1].lower()
             time = item.find("time")
             value = time["datetime"] if time is not None and time.get("datetime") else label_match[2]
-            if label_match[1].lower() == "published" and not published_seen:
-                published, published_seen = parse_nice_date(value), True
-            elif label_match[1].lower() == "last updated" and updated is None:
-                updated = parse_nice_date(value)
+            if label not in found:
+                found[label] = parse_nice_date(value)
     if ta_number is None:
         canonical = soup.find("link", rel="canonical")
         match = _CANONICAL_TA.search(canonical.get("href", "")) if canonical else None
@@ -759,9 +885,15 @@ def parse_published_guidance(html: str) -> PublishedGuidance:
             ta_number = match[1].upper()
     if ta_number is None:
         raise NiceFormatError("no TA number (such as TA1037) found in the page heading", where=where)
-    if not published_seen:
-        raise NiceFormatError("no 'Published:' date found in the page heading", where=where)
-    return PublishedGuidance(ta_number=ta_number, title=_text(heading), publication_date=published, last_updated=updated)
+    if "published" not in found and "terminated" not in found:
+        raise NiceFormatError("no 'Published:' or 'Terminated:' date found in the page heading", where=where)
+    return PublishedGuidance(
+        ta_number=ta_number,
+        title=split_title(_text(heading))[0],
+        publication_date=found.get("published"),
+        last_updated=found.get("last updated"),
+        terminated_date=found.get("terminated"),
+    )
 
 
 _BLOCKS = ["p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "td", "dd", "dt"]
@@ -784,8 +916,13 @@ def recommendations_text(html: str) -> str:
     return text
 
 
-def parse_recommendations_page(html: str) -> RecommendationReading:
-    return classify_recommendation(recommendations_text(html))
+def parse_recommendations_page(html: str, technology: str | None = None) -> RecommendationReading:
+    """The recommendation on a chapter 1 page; ``technology`` (or the page's own heading) picks the
+    recommendations about the appraised technology."""
+    if technology is None:
+        heading = _soup(html).find("h1")
+        technology = technology_name(_text(heading)) if heading is not None else None
+    return classify_recommendation(recommendations_text(html), technology)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -795,17 +932,45 @@ def parse_recommendations_page(html: str) -> RecommendationReading:
 class PageKind(StrEnum):
     INDEV_PROJECT = "indev_project"
     PUBLISHED_GUIDANCE = "published_guidance"
+    TERMINATED_GUIDANCE = "terminated_guidance"
     GUIDANCE_LIST = "guidance_list"
     UNKNOWN = "unknown"
 
 
+# The page families NICE serves a project or an appraisal under, and what each means for its status.
+# Proposed projects redirect to /awaiting-development/, discontinued ones to /discontinued/ (NICE's code
+# since May 2023), terminated TAs to /guidance/terminated/taNNNN.
+PROJECT_FAMILIES = {
+    "indevelopment": "in development",
+    "awaiting-development": "awaiting development",
+    "discontinued": "discontinued",
+    "topic-selection": "awaiting development",
+}
+_PROJECT_PATH = re.compile(r"^/guidance/(" + "|".join(PROJECT_FAMILIES) + r")/gid-[a-z]+\d+")
+
+
 def page_kind_from_url(url: str) -> PageKind:
     """Decide the parser from the address NICE finally served (a finished project redirects to /guidance/taNNNN)."""
-    path = re.sub(r"^https?://[^/]+", "", url).split("?")[0].rstrip("/").lower()
-    if re.match(r"^/guidance/indevelopment/gid-[a-z]+\d+", path):
+    path = re.sub(r"^https?://[^/]+", "", url).split("?")[0].split("#")[0].rstrip("/").lower()
+    if _PROJECT_PATH.match(path):
         return PageKind.INDEV_PROJECT
+    if re.match(r"^/guidance/terminated/ta\d+", path):
+        return PageKind.TERMINATED_GUIDANCE
     if re.match(r"^/guidance/ta\d+", path):
         return PageKind.PUBLISHED_GUIDANCE
-    if path in {"/guidance/indevelopment", "/guidance/published", "/guidance/terminated"}:
+    if path in {"/guidance/indevelopment", "/guidance/published", "/guidance/terminated",
+                "/guidance/awaiting-development", "/guidance/proposed", "/guidance/inconsultation"}:
         return PageKind.GUIDANCE_LIST
     return PageKind.UNKNOWN
+
+
+def page_family_from_url(url: str) -> str | None:
+    """The status a page's address implies ("awaiting development", "discontinued", "terminated" …), or None."""
+    path = re.sub(r"^https?://[^/]+", "", url).split("?")[0].rstrip("/").lower()
+    if match := _PROJECT_PATH.match(path):
+        return PROJECT_FAMILIES[match[1]]
+    if re.match(r"^/guidance/terminated/ta\d+", path):
+        return "terminated"
+    if re.match(r"^/guidance/ta\d+", path):
+        return "published"
+    return None

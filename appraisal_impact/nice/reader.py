@@ -23,12 +23,16 @@ from .parse import (
     PublishedGuidance,
     RecommendationReading,
     RecommendationType,
+    classify_recommendation,
+    page_family_from_url,
     page_kind_from_url,
     parse_guidance_list,
     parse_indev_project_page,
     parse_published_guidance,
     parse_recommendations_page,
+    recommendations_text,
     split_title,
+    technology_name,
 )
 from .references import (
     NiceReference,
@@ -41,6 +45,8 @@ from .references import (
 )
 
 NOT_AN_APPRAISAL_PAGE = "the page did not look like a NICE appraisal page"
+# A page at an appraisal's address that the parser cannot read: most likely NICE changed its layout.
+CHANGED_LAYOUT = NOT_AN_APPRAISAL_PAGE + " (NICE may have changed its page layout)"
 
 # The names the database layer uses for an appraisal's NICE fields, in display order.
 FIELD_NAMES = (
@@ -100,6 +106,13 @@ class AppraisalRead:
     source_url: str
     read_at: datetime
     pages: tuple[PageRead, ...]
+    # What the page's address says ("awaiting development", "discontinued", "terminated", ...), if anything.
+    page_family: str | None = None
+    terminated_date: date | None = None
+    # What could not be read (kept as NICE wrote it), for a person to look at; never fatal.
+    notes: tuple[str, ...] = ()
+    # True when read from a page a person saved from their browser and uploaded (or pasted), not fetched.
+    from_saved_page: bool = False
 
     @property
     def is_published(self) -> bool:
@@ -123,7 +136,12 @@ class AppraisalRead:
 
 @dataclass(frozen=True)
 class Candidate:
-    """One in-development technology appraisal from NICE's list, classified by title."""
+    """One item of NICE's in-development list, classified by title.
+
+    ``skip_reason`` says why it is not offered for the pipeline (None when it is): no GID in its address,
+    not a technology appraisal (NICE's guidance type is checked, not only the list's filter), not about
+    cancer, or about cancer but not SACT.
+    """
 
     title: str
     reference: NiceReference | None
@@ -132,6 +150,36 @@ class Candidate:
     expected_publication_date: date | None
     cancer: CancerClassification
     listed_at: datetime
+    guidance_type: str | None = None
+
+    @property
+    def skip_reason(self) -> str | None:
+        if self.reference is None or self.reference.kind is not ReferenceKind.GID:
+            return f"no GID in its NICE address ({self.url})"
+        if not is_technology_appraisal(self.guidance_type, self.reference):
+            shown = self.guidance_type or self.reference.value
+            return f"not a technology appraisal ({shown})"
+        if not self.cancer.is_cancer:
+            return f"not about cancer: {self.cancer.reason}"
+        if not self.cancer.is_sact:
+            return self.cancer.reason
+        return None
+
+
+_TA_GUIDANCE_TYPE = re.compile(r"^technology appraisals?(?: guidance)?$", re.IGNORECASE)
+
+
+def is_technology_appraisal(guidance_type: str | None, reference: NiceReference | None) -> bool:
+    """NICE's guidance type says technology appraisal, and the GID (if any) is a GID-TA project.
+
+    The list's ``ngt`` filter is not trusted alone: NICE's own responses mix in other programmes.
+    When the list gives no type (the HTML table), the GID decides.
+    """
+    if guidance_type is not None and not _TA_GUIDANCE_TYPE.match(" ".join(guidance_type.split())):
+        return False
+    if reference is not None and reference.kind is ReferenceKind.GID:
+        return reference.value.startswith("GID-TA")
+    return guidance_type is not None
 
 
 def _as_reference(reference: NiceReference | str) -> NiceReference:
@@ -163,22 +211,39 @@ def read_appraisal(reference: NiceReference | str, client: NiceClient) -> Apprai
         if target.kind is ReferenceKind.GID and project.gid != target.value:
             raise NiceFetchError(asked, f"NICE answered with a different project ({project.gid})")
         return _from_project(asked, project, page, pages, client)
-    if kind is PageKind.PUBLISHED_GUIDANCE:
+    if kind in (PageKind.PUBLISHED_GUIDANCE, PageKind.TERMINATED_GUIDANCE):
         published = _parse(asked, parse_published_guidance, page)
         if target.kind is ReferenceKind.TA_NUMBER and published.ta_number != target.value:
             raise NiceFetchError(asked, f"NICE answered with a different appraisal ({published.ta_number})")
+        if kind is PageKind.TERMINATED_GUIDANCE or published.is_terminated:
+            # A terminated appraisal has no recommendations chapter: its page says why there is none.
+            return _from_published(asked, target, published, _terminated_reading(page.text, published), page,
+                                   pages, client)
         chapter = _fetch_recommendations(asked, ta_number(published.ta_number), client)
         pages.append(chapter)
-        reading = _parse(asked, parse_recommendations_page, chapter)
+        reading = _parse(asked, lambda text: parse_recommendations_page(text, technology_name(published.title)),
+                         chapter)
         return _from_published(asked, target, published, reading, page, pages, client)
     raise NiceFetchError(asked, f"{NOT_AN_APPRAISAL_PAGE}: NICE sent us to {page.url}")
+
+
+def _terminated_reading(html: str, published: PublishedGuidance) -> RecommendationReading:
+    """NICE's own sentence ("NICE is unable to make a recommendation …") when the page has it."""
+    try:
+        reading = classify_recommendation(recommendations_text(html), technology_name(published.title))
+    except NiceFormatError:
+        reading = None
+    if reading is not None and reading.type is RecommendationType.TERMINATED:
+        return reading
+    when = f" on {published.terminated_date:%d %B %Y}" if published.terminated_date else ""
+    return RecommendationReading(RecommendationType.TERMINATED, f"NICE terminated this appraisal{when}.")
 
 
 def _parse(asked: NiceReference, parser: Any, page: FetchedPage) -> Any:
     try:
         return parser(page.text)
     except NiceFormatError as error:
-        raise NiceFetchError(asked, f"{NOT_AN_APPRAISAL_PAGE}: {error.missing}") from error
+        raise NiceFetchError(asked, f"{CHANGED_LAYOUT}: {error.missing}") from error
 
 
 def _fetch_recommendations(asked: NiceReference, published: NiceReference, client: NiceClient) -> FetchedPage:
@@ -192,6 +257,7 @@ def _from_project(
     asked: NiceReference, project: InDevelopmentProject, page: FetchedPage, pages: list[FetchedPage],
     client: NiceClient,
 ) -> AppraisalRead:
+    family = page_family_from_url(page.url)
     return AppraisalRead(
         reference=asked,
         title=project.title,
@@ -199,7 +265,8 @@ def _from_project(
         id_number=project.id_number,
         ta_number=None,
         process=project.process,
-        status=project.status,
+        # The page's own wording first; the address NICE redirected to when the page does not say.
+        status=project.status or (family.capitalize() if family else None),
         draft_guidance_date=project.draft_guidance_date,
         fdg_date=project.fdg_date,
         expected_publication_date=project.expected_publication_date,
@@ -215,12 +282,14 @@ def _from_project(
         source_url=page.url,
         read_at=page.fetched_at,
         pages=tuple(_page_read(p) for p in pages),
+        page_family=family,
+        notes=project.notes,
     )
 
 
 def _from_published(
-    asked: NiceReference, target: NiceReference, published: PublishedGuidance, reading: RecommendationReading,
-    page: FetchedPage, pages: list[FetchedPage], client: NiceClient,
+    asked: NiceReference, target: NiceReference, published: PublishedGuidance, reading: RecommendationReading | None,
+    page: FetchedPage, pages: list[FetchedPage], client: NiceClient | None, notes: tuple[str, ...] = (),
 ) -> AppraisalRead:
     return AppraisalRead(
         reference=asked,
@@ -231,15 +300,16 @@ def _from_published(
         ta_number=published.ta_number,
         process=None,
         # NICE publishes terminated appraisals as TA pages too; their status is not "Published" guidance.
-        status="Terminated" if reading.type is RecommendationType.TERMINATED else "Published",
+        status="Terminated" if (reading and reading.type is RecommendationType.TERMINATED) or published.is_terminated
+        else "Published",
         draft_guidance_date=None,
         fdg_date=None,
         expected_publication_date=None,
         expected_publication_tbc=False,
         publication_date=published.publication_date,
         last_updated=published.last_updated,
-        recommendation=reading.type,
-        recommendation_sentence=reading.sentence,
+        recommendation=reading.type if reading else None,
+        recommendation_sentence=reading.sentence if reading else None,
         committee_dates=(),
         provisional_schedule=(),
         timeline=(),
@@ -247,17 +317,19 @@ def _from_published(
         source_url=page.url,
         read_at=page.fetched_at,
         pages=tuple(_page_read(p) for p in pages),
+        page_family=page_family_from_url(page.url),
+        terminated_date=published.terminated_date,
+        notes=notes,
     )
 
 
-_ID_IN_TITLE = re.compile(r"\[(ID\d+)\]\s*$", re.IGNORECASE)
 
 
 def _resolve_id_number(asked: NiceReference, client: NiceClient) -> tuple[NiceReference, FetchedPage]:
     """Find the GID of an ID number by searching the in-development TA list.
 
     Only possible while the appraisal is in development and NICE shows the ID in the title
-    (as "… [ID4014]"): published guidance pages do not carry the ID number.
+    (as "… [ID4014]", "… ID1079", "… (ID1183)" or "… [1301]"): published guidance pages do not carry it.
     """
     page = client.fetch(
         indevelopment_list_url(query=asked.value, page_size=50, base_url=client.base_url), reference=asked
@@ -271,8 +343,7 @@ def _resolve_id_number(asked: NiceReference, client: NiceClient) -> tuple[NiceRe
         for entry in listing.entries
         if entry.reference is not None
         and entry.reference.kind is ReferenceKind.GID
-        and (match := _ID_IN_TITLE.search(entry.title))
-        and match[1].upper() == asked.value
+        and split_title(entry.title)[1] == asked.value
     }
     if not found:
         raise NiceFetchError(
@@ -315,6 +386,7 @@ def discover_appraisals(client: NiceClient, *, page_size: int = 50, max_pages: i
                     expected_publication_date=entry.expected_publication_date,
                     cancer=classify_title(title),
                     listed_at=page.fetched_at,
+                    guidance_type=entry.guidance_type,
                 ),
             )
         more = listing.has_more if listing.total is not None else len(listing.entries) >= page_size
@@ -324,6 +396,7 @@ def discover_appraisals(client: NiceClient, *, page_size: int = 50, max_pages: i
 
 
 def discover_cancer_appraisals(client: NiceClient, *, page_size: int = 50, max_pages: int = 40) -> list[Candidate]:
-    """The in-development technology appraisals whose titles are about cancer (see classify.py)."""
-    return [c for c in discover_appraisals(client, page_size=page_size, max_pages=max_pages) if c.cancer.is_cancer]
+    """The in-development technology appraisals (with a GID) whose titles are about cancer treated with SACT
+    (see classify.py): every candidate whose ``skip_reason`` is None."""
+    return [c for c in discover_appraisals(client, page_size=page_size, max_pages=max_pages) if c.skip_reason is None]
 

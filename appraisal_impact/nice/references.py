@@ -2,8 +2,9 @@
 
 Accepted forms (case-insensitive, surrounding spaces and square brackets ignored):
 
-- ``https://www.nice.org.uk/guidance/indevelopment/gid-ta10914`` (any trailing path or query)
-- ``https://www.nice.org.uk/guidance/ta1037/chapter/1-Recommendations``
+- ``https://www.nice.org.uk/guidance/indevelopment/gid-ta10914`` (any trailing path or query), and the same
+  under ``/guidance/awaiting-development/``, ``/guidance/discontinued/`` or ``/guidance/topic-selection/``
+- ``https://www.nice.org.uk/guidance/ta1037/chapter/1-Recommendations``, ``…/guidance/terminated/ta1002``
 - ``GID-TA10914``, ``gid-ta10914``
 - ``ID4014``, ``[ID4014]``, ``ID 4014``
 - ``TA1037``, ``TA 1037``
@@ -29,8 +30,13 @@ _NICE_HOSTS = {"nice.org.uk", "www.nice.org.uk"}
 _GID = re.compile(r"^GID-([A-Z]+)(\d+)$", re.IGNORECASE)
 _ID_NUMBER = re.compile(r"^ID[\s-]?(\d+)$", re.IGNORECASE)
 _TA_NUMBER = re.compile(r"^TA[\s-]?(\d+)$", re.IGNORECASE)
-_URL_GID = re.compile(r"^/guidance/indevelopment/(gid-[a-z]+\d+)(?:/|$)", re.IGNORECASE)
-_URL_TA = re.compile(r"^/guidance/(ta\d+)(?:/|$)", re.IGNORECASE)
+# Proposed projects live under /awaiting-development/, discontinued ones under /discontinued/ (NICE redirects
+# /indevelopment/ there), and terminated TAs under /guidance/terminated/taNNNN.
+_URL_GID = re.compile(
+    r"^/guidance/(?:indevelopment|awaiting-development|discontinued|topic-selection)/(gid-[a-z]+\d+)(?:/|$)",
+    re.IGNORECASE,
+)
+_URL_TA = re.compile(r"^/guidance/(?:terminated/)?(ta\d+)(?:/|$)", re.IGNORECASE)
 
 
 class ReferenceKind(StrEnum):
@@ -121,7 +127,8 @@ def reference_from_url(url: str) -> NiceReference:
         return ta_number(match[1])
     raise NiceReferenceError(
         f"{url!r} is not the address of a NICE technology appraisal "
-        "(expected /guidance/indevelopment/gid-ta… or /guidance/ta…)"
+        "(expected /guidance/indevelopment/gid-ta…, /guidance/awaiting-development/gid-ta…, "
+        "/guidance/discontinued/gid-ta…, /guidance/ta… or /guidance/terminated/ta…)"
     )
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session, col, or_, select
+from sqlmodel import Session, col, delete, or_, select
 
-from ..models import Appraisal, FigureSource, NiceCandidate
+from ..models import Appraisal, FigureSource, NiceCandidate, NiceListSkip, NiceSavedPage
+
 
 def tracked_appraisal(*, session: Session, gid: str | None = None, ta_number: str | None = None,
                       id_number: str | None = None) -> Appraisal | None:
@@ -48,3 +49,17 @@ def figure_sources_for(*, session: Session, entity: str, entity_id: int) -> dict
     )
     return {row.field: row for row in rows}
 
+
+
+def list_skips(*, session: Session) -> list[NiceListSkip]:
+    """What the last look at NICE's list did not offer, in the order NICE listed it."""
+    return list(session.exec(select(NiceListSkip).order_by(NiceListSkip.id)))
+
+
+def clear_list_skips(*, session: Session) -> None:
+    """Forget the previous look's skipped items (each look replaces them)."""
+    session.exec(delete(NiceListSkip))
+
+
+def saved_page(*, session: Session, page_id: int) -> NiceSavedPage | None:
+    return session.get(NiceSavedPage, page_id)

@@ -109,7 +109,7 @@ def test_classify_title(title, is_cancer, rule):
 def test_reason_names_the_term_or_exclusion():
     assert classify_title("Talquetamab for treating relapsed multiple myeloma").reason == "title names 'myeloma' (myeloma)"
     assert classify_title("Olanzapine for chemotherapy-induced nausea").reason == (
-        "excluded: 'chemotherapy-induced' is supportive care, not a SACT regimen (chemotherapy-induced side effect)"
+        "excluded: 'chemotherapy-induced' (chemotherapy-induced side effect) is not a SACT regimen for cancer"
     )
 
 

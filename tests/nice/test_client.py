@@ -89,10 +89,26 @@ def test_429_every_time_says_slow_down(fake_nice, nice_client):
         nice_client.fetch(PROJECT, reference=TA10914)
 
 
-def test_other_client_errors_are_refusals(fake_nice, nice_client):
+def test_403_says_nice_refused_this_tool_and_that_the_page_exists(fake_nice, nice_client):
     fake_nice.add(PROJECT, Reply(403, "forbidden"))
-    with pytest.raises(NiceFetchError, match=r"NICE refused the request \(403\)"):
+    with pytest.raises(NiceFetchError) as raised:
         nice_client.fetch(PROJECT, reference=TA10914)
+    assert str(raised.value) == ("Could not read GID-TA10914 from NICE: NICE refused to let this tool read the page "
+                                 "(403 Forbidden)")
+    assert raised.value.status == 403 and raised.value.page_exists
+
+
+def test_other_client_errors_are_refusals(fake_nice, nice_client):
+    fake_nice.add(PROJECT, Reply(400, "bad request"))
+    with pytest.raises(NiceFetchError, match=r"NICE refused the request \(400\)"):
+        nice_client.fetch(PROJECT, reference=TA10914)
+
+
+def test_not_found_is_no_page_to_save(fake_nice, nice_client):
+    fake_nice.add(PROJECT, Reply(404, "gone"))
+    with pytest.raises(NiceFetchError) as raised:
+        nice_client.fetch(PROJECT, reference=TA10914)
+    assert raised.value.status == 404 and not raised.value.page_exists
 
 
 def test_connection_refused(fake_time):

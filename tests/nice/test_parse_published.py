@@ -120,7 +120,7 @@ def test_published_page_ta_number_from_canonical_link():
     [
         ("<ul><li>TA1037</li><li>Published: 1 May 2025</li></ul>", "no title"),
         ("<h1>Something</h1><ul><li>Published: 1 May 2025</li></ul>", "no TA number"),
-        ("<h1>Something</h1><ul><li>TA1037</li></ul>", "no 'Published:' date"),
+        ("<h1>Something</h1><ul><li>TA1037</li></ul>", "no 'Published:' or 'Terminated:' date"),
     ],
 )
 def test_published_page_shape_not_understood_raises(html, message):

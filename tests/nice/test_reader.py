@@ -161,7 +161,8 @@ def test_unrecognised_page(fake_nice, client):
     fake_nice.add(TA10914_PATH, Reply(200, "<html><body><h1>We're making improvements</h1></body></html>"))
     with pytest.raises(NiceFetchError) as raised:
         read_appraisal("GID-TA10914", client)
-    assert raised.value.reason == "the page did not look like a NICE appraisal page: no project information found"
+    assert raised.value.reason == ("the page did not look like a NICE appraisal page (NICE may have changed its "
+                                   "page layout): no project information found")
 
 
 def test_redirect_somewhere_unexpected(fake_nice, client):
