@@ -185,16 +185,17 @@ def _session_over(row: SignInSession, user: User | None, moment: datetime) -> st
 def _load_user(token: str):
     db = get_session()
     row = account_queries.sign_in_session_by_hash(session=db, token_hash=token_hash(token)) if token else None
-    if row is None or row.ended_at is not None:
+    if row is None:
         return None
     user = queries.get_user(session=db, user_id=row.user_id)
     moment = now()
-    reason = _session_over(row, user, moment)
+    reason = row.ended_reason if row.ended_at is not None else _session_over(row, user, moment)
     if reason:
-        end_session(row, reason)
-        db.commit()
+        if row.ended_at is None:
+            end_session(row, reason)
+            db.commit()
         config = current_app.config
-        g.session_end_message = SESSION_END_MESSAGES[reason].format(
+        g.session_end_message = SESSION_END_MESSAGES.get(reason, "Sign in to see this page.").format(
             idle=config["SESSION_IDLE_MINUTES"], hours=config["SESSION_MAX_HOURS"])
         return None
     if moment - row.last_seen_at >= SESSION_SEEN_EVERY:
@@ -304,7 +305,7 @@ def sign_out_form_with_csrf(header_html) -> Markup:
     sign-out form it renders (without it, signing out in a browser is refused as a CSRF failure)."""
     form_start = f'action="{url_for("auth.sign_out")}" method="post" novalidate>'
     token_field = Markup('<input type="hidden" name="csrf_token" value="{}">').format(generate_csrf())
-    return Markup(str(header_html).replace(form_start, form_start + token_field, 1))
+    return Markup(str(header_html).replace(form_start, form_start + str(token_field), 1))
 
 
 def init_app(app) -> None:

@@ -17,7 +17,7 @@ from flask import Blueprint, abort, current_app, flash, jsonify, redirect, rende
 from .. import queries
 from ..api_schema import openapi_document
 from ..audit import apply_changes, record_created
-from ..auth import csrf, roles_required
+from ..auth import csrf, now as auth_now, roles_required
 from ..db import get_session
 from ..models import ApiToken, Appraisal, Role, utcnow
 from ..queries import sharing as sharing_queries
@@ -59,7 +59,7 @@ def _require_token():
     row = sharing_queries.api_token_by_hash(session=session, token_hash=hash_token(token)) if looks_like_token(token) else None
     if row is None or row.revoked_at is not None:
         return _error(401, "This API token is not known or has been withdrawn")
-    if row.expires_at is not None and row.expires_at <= utcnow():
+    if row.expires_at is not None and row.expires_at <= auth_now():
         return _error(401, "This API token has expired: ask an administrator for a new one")
     sharing_queries.note_api_token_used(session=session, token_id=row.id, at=utcnow())
     return None
@@ -136,7 +136,7 @@ def _tokens_page(errors: list[tuple[str, str]] | None = None, label: str = "", s
     session = get_session()
     return render_template(
         "api/tokens.html", tokens=sharing_queries.list_api_tokens(session=session), errors=errors or [],
-        label=label, error_title=bool(errors), now=utcnow(), token_days=current_app.config["API_TOKEN_DAYS"],
+        label=label, error_title=bool(errors), now=auth_now(), token_days=current_app.config["API_TOKEN_DAYS"],
     ), status
 
 
@@ -153,7 +153,7 @@ def index():
         return _tokens_page([("label", f"The label must be {LABEL_MAX} characters or fewer")], label, 400)
     session = get_session()
     token = new_token()
-    made_at = utcnow()
+    made_at = auth_now()
     row = ApiToken(token_hash=hash_token(token), label=label, created_by_id=current_actor().user_id, created_at=made_at,
                    expires_at=made_at + timedelta(days=current_app.config["API_TOKEN_DAYS"]))
     session.add(row)
