@@ -272,7 +272,7 @@ def sign_in():
         record_sign_in_event(outcome, email=email, user=user)
         form.email.errors = [*form.email.errors, "The email address or password is not right"]
     status = 400 if form.errors else 200
-    return render_template("auth/sign_in.html", form=form), status
+    return render_template("auth/sign_in.html", form=form, next_url=safe_next(request.args.get("next"))), status
 
 
 def _too_many_attempts(error: RateLimitExceeded):
@@ -284,7 +284,7 @@ def _too_many_attempts(error: RateLimitExceeded):
         message = ("There have been too many failed attempts to sign in. Wait 15 minutes and try again, "
                    "or ask an administrator to send you a link to reset your password.")
         form.email.errors = [message]
-        return render_template("auth/sign_in.html", form=form, throttled=True), 429
+        return render_template("auth/sign_in.html", form=form, next_url=safe_next(request.args.get("next"))), 429
     return render_template("auth/too_many.html"), 429
 
 
