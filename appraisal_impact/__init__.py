@@ -41,4 +41,11 @@ def create_app(config: dict | None = None) -> Flask:
     formatting.init_app(app)
     views.init_app(app)
     cli.init_app(app)
+    if app.config.get("PROXY_COUNT"):
+        # Behind N reverse proxies: take the client's address, scheme, host and prefix from their
+        # X-Forwarded-* headers (only from that many: a client cannot forge its way past them).
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = int(app.config["PROXY_COUNT"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops)
     return app

@@ -66,7 +66,7 @@ def create_user(email: str, name: str, role: str, trust_code: str | None, confid
     """Create a user who can sign in."""
     from . import queries
     from .audit import SYSTEM, record_created
-    from .auth import hash_password
+    from .passwords import hash_password, password_problem
 
     with Session(engine()) as session:
         if queries.get_user_by_email(session=session, email=email.lower()):
@@ -79,6 +79,9 @@ def create_user(email: str, name: str, role: str, trust_code: str | None, confid
             trust_id = trust.id
         if role == Role.pharmacist.value and trust_id is None:
             raise click.ClickException("A pharmacist belongs to a trust: give --trust ODS_CODE.")
+        problem = password_problem(password, min_length=current_app.config["PASSWORD_MIN_LENGTH"], email=email, name=name)
+        if problem:
+            raise click.ClickException(problem)
         user = User(
             email=email.lower(), name=name, role=Role(role), trust_id=trust_id,
             can_see_confidential_prices=confidential, password_hash=hash_password(password),

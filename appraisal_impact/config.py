@@ -19,19 +19,69 @@ def _secret_key(instance_path: Path) -> str:
     return key_file.read_text().strip()
 
 
+def _flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    return default if value is None or value == "" else value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def _number(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return default if value is None or value == "" else int(value)
+
+
+def _private_instance_folder(instance_path: Path) -> None:
+    """instance/ holds the secret key and the SQLite database: readable by this account only."""
+    instance_path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if instance_path.stat().st_uid == os.geteuid() and instance_path.stat().st_mode & 0o077:
+        instance_path.chmod(0o700)
+
+
 def from_environment(instance_path: Path) -> dict:
-    """The app's settings: DATABASE_URL (default: SQLite under instance/), SECRET_KEY and a few more."""
-    instance_path.mkdir(parents=True, exist_ok=True)
+    """The app's settings: DATABASE_URL (default: SQLite under instance/), SECRET_KEY and a few more.
+
+    Every setting is described in README.md ("Configuration")."""
+    _private_instance_folder(instance_path)
+    # APP_ENV=development (a laptop on plain http://127.0.0.1) turns off the Secure cookie and HSTS;
+    # anything else is production, safe behind HTTPS.
+    development = os.environ.get("APP_ENV", "production").strip().lower() == "development"
     return {
         "SECRET_KEY": _secret_key(instance_path),
+        "APP_ENV": "development" if development else "production",
         "DATABASE_URL": os.environ.get(
             "DATABASE_URL", f"sqlite:///{instance_path / 'appraisal_impact.sqlite'}"
         ),
         "NICE_CONTACT": os.environ.get("NICE_CONTACT", "wessex.alliance@example.nhs.uk"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "0") == "1",
+        "SESSION_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE", not development),
         "REMEMBER_COOKIE_HTTPONLY": True,
-        "WTF_CSRF_TIME_LIMIT": None,
+        "REMEMBER_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE", not development),
+        # Sessions are kept on the server (SignInSession): these end them.
+        "SESSION_IDLE_MINUTES": _number("SESSION_IDLE_MINUTES", 30),
+        "SESSION_MAX_HOURS": _number("SESSION_MAX_HOURS", 12),
+        # A form's CSRF token is good for this long (seconds); Flask-WTF's own default is an hour.
+        "WTF_CSRF_TIME_LIMIT": _number("WTF_CSRF_TIME_LIMIT", 3600),
         "SHARE_LINK_DAYS": int(os.environ.get("SHARE_LINK_DAYS", "30")),
+        "API_TOKEN_DAYS": _number("API_TOKEN_DAYS", 365),
+        # Sign-in
+        "PASSWORD_MIN_LENGTH": _number("PASSWORD_MIN_LENGTH", 12),
+        "SIGN_IN_LIMIT_PER_ACCOUNT": os.environ.get("SIGN_IN_LIMIT_PER_ACCOUNT", "10 per 15 minutes"),
+        "SIGN_IN_LIMIT_PER_ADDRESS": os.environ.get("SIGN_IN_LIMIT_PER_ADDRESS", "50 per 15 minutes"),
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "database://"),
+        "RATELIMIT_STRATEGY": "fixed-window",
+        "INVITE_LINK_HOURS": _number("INVITE_LINK_HOURS", 72),
+        "RESET_LINK_HOURS": _number("RESET_LINK_HOURS", 24),
+        # Email (invitations, reset links)
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),
+        "MAIL_PORT": _number("MAIL_PORT", 25),
+        "MAIL_USE_TLS": _flag("MAIL_USE_TLS", False),
+        "MAIL_USE_SSL": _flag("MAIL_USE_SSL", False),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME", ""),
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD", ""),
+        "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "appraisal-impact@localhost"),
+        "MAIL_TIMEOUT": _number("MAIL_TIMEOUT", 10),
+        # Behind a reverse proxy
+        "PROXY_COUNT": _number("PROXY_COUNT", 0),
+        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "").rstrip("/"),
+        "HSTS_SECONDS": _number("HSTS_SECONDS", 0 if development else 31536000),
     }

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
+
 from flask import Flask, current_app, g
-from sqlalchemy import event
+from sqlalchemy import event, make_url
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.pool import StaticPool
@@ -12,10 +14,26 @@ from sqlmodel import Session, SQLModel, create_engine
 from . import models
 
 
+def _private_sqlite_file(url: str) -> None:
+    """Create the SQLite file readable by this account only (it holds password hashes and confidential
+    prices); SQLite gives its -wal and -shm files the same permissions."""
+    path = make_url(url).database
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return
+    path = os.path.abspath(path)
+    if not os.path.exists(path):
+        os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    elif os.stat(path).st_uid == os.geteuid() and os.stat(path).st_mode & 0o077:
+        os.chmod(path, 0o600)
+
+
 def make_engine(url: str) -> Engine:
     """An engine for `url`; SQLite gets WAL and foreign keys, in-memory SQLite a single shared connection."""
     if url.startswith("sqlite"):
         in_memory = url in ("sqlite://", "sqlite:///:memory:")
+        if not in_memory:
+            _private_sqlite_file(url)
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False},

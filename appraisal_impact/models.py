@@ -126,6 +126,11 @@ class User(SQLModel, table=True):
     created_at: NaiveDatetime = Field(default_factory=utcnow)
     last_seen_at: NaiveDatetime | None = None
     previous_visit_at: NaiveDatetime | None = None
+    # Sessions that began before this moment are over (a password change ends every other session).
+    password_changed_at: NaiveDatetime | None = None
+    # Checked when an administrator saves the account page, so two administrators never overwrite each other.
+    # Not SQLAlchemy's counter: signing in (last_seen_at) must not make an administrator's page stale.
+    version: int = 1
 
 
 # --- medicines and regimens ----------------------------------------------------------------------
@@ -475,6 +480,7 @@ class ApiToken(SQLModel, table=True):
     created_at: NaiveDatetime = Field(default_factory=utcnow)
     revoked_at: NaiveDatetime | None = None
     last_used_at: NaiveDatetime | None = None
+    expires_at: NaiveDatetime | None = None  # refused after this; None only for tokens made before expiry dates
 
 
 class NiceCandidate(SQLModel, table=True):
@@ -515,3 +521,55 @@ class NiceListSkip(SQLModel, table=True):
     url: str = ""
     reason: str = ""
     listed_at: NaiveDatetime = Field(default_factory=utcnow)
+# --- accounts and sessions -----------------------------------------------------------------------
+
+
+class SignInSession(SQLModel, table=True):
+    """One signed-in session, kept on the server so that signing out, idling or a password change ends it.
+
+    The browser's cookie holds only a random token; its hash is kept here."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(index=True, unique=True, max_length=64)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    started_at: NaiveDatetime = Field(default_factory=utcnow)
+    last_seen_at: NaiveDatetime = Field(default_factory=utcnow)
+    ended_at: NaiveDatetime | None = None
+    ended_reason: str = ""  # signed out, idle, too long, password changed, deactivated
+    address: str = Field(default="", max_length=64)
+
+
+class SignInEvent(SQLModel, table=True):
+    """Append-only record of every sign-in, failed sign-in, refusal and sign-out."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: NaiveDatetime = Field(default_factory=utcnow, index=True)
+    email: str = Field(default="", max_length=254, index=True)  # as typed (lower case), even if unknown
+    user_id: int | None = Field(default=None, foreign_key="user.id", index=True)
+    outcome: str = Field(max_length=40)  # signed in, wrong password, unknown address, deactivated, too many attempts, signed out
+    address: str = Field(default="", max_length=64)
+    user_agent: str = Field(default="", max_length=200)
+
+
+class AccountLink(SQLModel, table=True):
+    """A one-time, expiring link sent by email: to set a first password (invite) or a new one (reset).
+
+    Only the token's hash is kept."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(index=True, unique=True, max_length=64)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    purpose: str = Field(max_length=20)  # invite, reset
+    created_by_id: int | None = Field(default=None, foreign_key="user.id")
+    created_at: NaiveDatetime = Field(default_factory=utcnow)
+    expires_at: NaiveDatetime
+    used_at: NaiveDatetime | None = None
+
+
+class RateLimitCounter(SQLModel, table=True):
+    """Sign-in throttling counters (Flask-Limiter's fixed windows) kept in the app's own database, so every
+    gunicorn worker and every machine sees the same count."""
+
+    key: str = Field(primary_key=True, max_length=255)
+    hits: int = 0
+    expires_at: float = 0.0  # seconds since the epoch

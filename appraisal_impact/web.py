@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import date, datetime, timedelta
+from urllib.parse import urlsplit
 
-from flask import abort, current_app, make_response, render_template, request
+from flask import abort, current_app, make_response, render_template, request, url_for
 from flask_login import current_user
 
 from .audit import Actor
@@ -57,3 +59,32 @@ def now() -> datetime:
     if fixed is None:
         return utcnow()
     return datetime.combine(fixed, datetime.min.time()) + timedelta(hours=12, seconds=time.monotonic() - _STARTED)
+# Browsers drop tabs and newlines from URLs and read "\" as "/": "/\t/host" and "/\host" both go to //host.
+_UNSAFE_IN_NEXT = re.compile(r"[\x00-\x20\x7f\\]")
+
+
+def safe_next(target: str | None) -> str | None:
+    """`target` if it is a path on this site (for a `next=` redirect), else None.
+
+    Refused: anything with a scheme or host (`https://host`, `https:host`, `//host`), backslashes,
+    whitespace or control characters anywhere (`/%09/host`, `/\\host`, encoded newlines), and anything
+    not starting with a single "/"."""
+    if not target or not isinstance(target, str) or len(target) > 2000:
+        return None
+    if _UNSAFE_IN_NEXT.search(target) or not target.startswith("/") or target.startswith("//"):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
+
+
+def external_url(endpoint: str, **values) -> str:
+    """A full link to `endpoint` for use outside the app (share links, emails): built on PUBLIC_BASE_URL
+    when set (the address users reach, e.g. https://impact.wessex.nhs.uk), else on this request's host."""
+    base = current_app.config.get("PUBLIC_BASE_URL")
+    if not base:
+        return url_for(endpoint, _external=True, **values)
+    parts = urlsplit(base)
+    adapter = current_app.url_map.bind(parts.netloc, script_name=parts.path.rstrip("/") or "/", url_scheme=parts.scheme)
+    return adapter.build(endpoint, values, force_external=True)

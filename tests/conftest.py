@@ -4,6 +4,7 @@ TEST_DATABASE_URL is set), a client, a CLI runner, users of every role, and the 
 from __future__ import annotations
 
 import os
+import re
 import uuid
 from datetime import date
 from urllib.parse import quote
@@ -244,3 +245,56 @@ def users(seeded):
         "alliance": make_user(seeded, Role.alliance),
         "admin": make_user(seeded, Role.admin, confidential=True),
     }
+
+
+# --- CSRF on, as in production: a client that submits the real tokens of the pages it is given -------
+
+_CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
+_SIGN_OUT_FORM = re.compile(r'<form[^>]*action="/sign-out"[^>]*>\s*<input type="hidden" name="csrf_token" value="([^"]+)"')
+
+
+class CsrfClient:
+    """A test client on the CSRF-protected app that posts forms the way a browser does: with the token
+    of the page the form is on (read from that page's HTML, never made up)."""
+
+    def __init__(self, app):
+        self.app = app
+        self.client = app.test_client()
+
+    def get(self, url: str, **kwargs):
+        return self.client.get(url, **kwargs)
+
+    def token_from(self, url: str) -> str:
+        page = self.client.get(url).get_data(as_text=True)
+        match = _CSRF_FIELD.search(page)
+        assert match, f"no CSRF token on {url}"
+        return match.group(1)
+
+    def submit(self, page_url: str, action: str | None = None, data: dict | None = None, **kwargs):
+        """Open `page_url`, then post `data` with that page's CSRF token to `action` (default: the page)."""
+        token = self.token_from(page_url)
+        return self.client.post(action or page_url, data={**(data or {}), "csrf_token": token}, **kwargs)
+
+    def sign_in(self, user: User, password: str = PASSWORD, next_url: str | None = None):
+        url = "/sign-in" + (f"?next={quote(next_url, safe='')}" if next_url else "")
+        return self.submit(url, data={"email": user.email, "password": password})
+
+    def sign_out(self, from_page: str = "/pipeline"):
+        """Press the header's Sign out button: post its own form, with the token that form carries."""
+        page = self.client.get(from_page).get_data(as_text=True)
+        match = _SIGN_OUT_FORM.search(page)
+        assert match, "the header's sign-out form carries no CSRF token"
+        return self.client.post("/sign-out", data={"csrf_token": match.group(1)})
+
+
+@pytest.fixture
+def csrf_client(csrf_app):
+    """A CsrfClient on `csrf_app` (CSRF on, as in production)."""
+    return CsrfClient(csrf_app)
+
+
+@pytest.fixture
+def csrf_db(csrf_app):
+    """A session on `csrf_app`'s database, for arranging data and checking what was saved."""
+    with Session(_app_engine(csrf_app), expire_on_commit=False) as session:
+        yield session

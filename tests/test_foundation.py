@@ -141,10 +141,10 @@ def test_navigation_follows_the_role(client, users):
 
 def test_users_create_command(runner, seeded):
     result = runner.invoke(args=["users", "create", "--email", "New.Person@example.nhs.uk", "--name", "New Person",
-                                 "--role", "pharmacist", "--trust", "RHU"], input="s3cret-pass\ns3cret-pass\n")
+                                 "--role", "pharmacist", "--trust", "RHU"], input="amber kettle orbit\namber kettle orbit\n")
     assert result.exit_code == 0, result.output
     user = seeded.exec(__import__("sqlmodel").select(User).where(User.email == "new.person@example.nhs.uk")).one()
-    assert user.role == Role.pharmacist and user.password_hash != "s3cret-pass"
+    assert user.role == Role.pharmacist and user.password_hash != "amber kettle orbit"
     assert user.password_hash.startswith("scrypt:")
 
 

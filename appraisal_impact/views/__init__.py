@@ -32,13 +32,30 @@ def _make_nonce():
     g.csp_nonce = secrets.token_urlsafe(16)
 
 
+# No page here uses any of these browser features.
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), "
+    "payment=(), usb=(), interest-cohort=()"
+)
+
+
 def _security_headers(response):
-    """No framing, no sniffing, scripts only from here (and the page's own nonce); a view may be stricter."""
+    """No framing, no sniffing, scripts only from here (and the page's own nonce); a view may be stricter.
+
+    Signed-in pages may show confidential prices: no cache (browser or proxy) keeps them. HSTS tells
+    browsers to use HTTPS only (HSTS_SECONDS; 0 turns it off, as APP_ENV=development does)."""
     nonce = g.get("csp_nonce", "")
     response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY.format(nonce=nonce))
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+    hsts_seconds = current_app.config.get("HSTS_SECONDS", 0)
+    if hsts_seconds:
+        response.headers.setdefault("Strict-Transport-Security", f"max-age={hsts_seconds}; includeSubDomains")
+    signed_in = getattr(g.get("_login_user"), "is_authenticated", False)  # only if this request loaded the user
+    if signed_in and request.endpoint not in ("static", "nhsuk_assets"):
+        response.headers["Cache-Control"] = "no-store"
     return response
 
 
@@ -64,6 +81,7 @@ def _navigation():
         "summaries.index": "Summaries",
         "sharing.index": "Sharing",
         "nice.index": "NICE updates",
+        "accounts.users": "Users",
     }
     allowed = {
         "regimens.index": {Role.pharmacist, Role.lead, Role.admin, Role.viewer, Role.alliance},
@@ -71,6 +89,7 @@ def _navigation():
         "summaries.index": set(Role),
         "sharing.index": {Role.alliance, Role.lead, Role.admin},
         "nice.index": {Role.alliance, Role.lead, Role.admin},
+        "accounts.users": {Role.admin},
     }
     for endpoint, label in extra.items():
         if endpoint in current_app.view_functions and current_user.role in allowed[endpoint]:

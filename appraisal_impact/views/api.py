@@ -10,18 +10,20 @@ anything else.
 from __future__ import annotations
 
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from datetime import timedelta
+
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 
 from .. import queries
 from ..api_schema import openapi_document
 from ..audit import apply_changes, record_created
-from ..auth import csrf, roles_required
+from ..auth import csrf, now as auth_now, roles_required
 from ..db import get_session
 from ..models import ApiToken, Appraisal, Role, utcnow
 from ..queries import sharing as sharing_queries
 from ..sharing import bearer_token, hash_token, looks_like_token, new_token
 from ..summaries import build_appraisal_summary, build_icb_summary, build_pipeline_summary, build_trust_capacity
-from ..web import current_actor, get_or_404, public, today as web_today
+from ..web import current_actor, external_url, get_or_404, public, today as web_today
 
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -57,6 +59,8 @@ def _require_token():
     row = sharing_queries.api_token_by_hash(session=session, token_hash=hash_token(token)) if looks_like_token(token) else None
     if row is None or row.revoked_at is not None:
         return _error(401, "This API token is not known or has been withdrawn")
+    if row.expires_at is not None and row.expires_at <= auth_now():
+        return _error(401, "This API token has expired: ask an administrator for a new one")
     sharing_queries.note_api_token_used(session=session, token_id=row.id, at=utcnow())
     return None
 
@@ -132,7 +136,7 @@ def _tokens_page(errors: list[tuple[str, str]] | None = None, label: str = "", s
     session = get_session()
     return render_template(
         "api/tokens.html", tokens=sharing_queries.list_api_tokens(session=session), errors=errors or [],
-        label=label, error_title=bool(errors),
+        label=label, error_title=bool(errors), now=auth_now(), token_days=current_app.config["API_TOKEN_DAYS"],
     ), status
 
 
@@ -149,12 +153,14 @@ def index():
         return _tokens_page([("label", f"The label must be {LABEL_MAX} characters or fewer")], label, 400)
     session = get_session()
     token = new_token()
-    row = ApiToken(token_hash=hash_token(token), label=label, created_by_id=current_actor().user_id)
+    made_at = auth_now()
+    row = ApiToken(token_hash=hash_token(token), label=label, created_by_id=current_actor().user_id, created_at=made_at,
+                   expires_at=made_at + timedelta(days=current_app.config["API_TOKEN_DAYS"]))
     session.add(row)
     record_created(session, current_actor(), row, summary=f"API token: {label}")
     session.commit()
     return render_template("api/token_created.html", row=row, token=token,
-                           example_url=url_for("api.pipeline", _external=True)), 201
+                           example_url=external_url("api.pipeline")), 201
 
 
 @tokens_bp.route("/admin/api-tokens/<int:token_id>/revoke", methods=["POST"])

@@ -30,7 +30,7 @@ from ..planning import deadlines_for
 from ..queries import appraisals as appraisal_queries
 from ..queries import lead as lead_queries
 from ..queries import pipeline as pipeline_queries
-from ..web import current_actor, get_or_404, is_htmx, page_or_partial, today as web_today
+from ..web import current_actor, get_or_404, is_htmx, page_or_partial, safe_next, today as web_today
 
 
 bp = Blueprint("lead", __name__)
@@ -814,10 +814,7 @@ def readiness(ods_code: str, appraisal_id: int):
 
 
 def _safe_next() -> str | None:
-    target = request.values.get("next", "")
-    if target.startswith("/") and not target.startswith("//"):
-        return target
-    return None
+    return safe_next(request.values.get("next"))
 
 
 def _save_readiness(session, trust: Trust, appraisal: Appraisal, row: Readiness | None, values: dict, expected: int | None) -> None:

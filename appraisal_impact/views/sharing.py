@@ -36,7 +36,7 @@ from ..sharing import (
     new_token,
 )
 from ..summaries import build_appraisal_summary, build_icb_summary, to_json
-from ..web import current_actor, get_or_404, is_htmx, page_or_partial, public, today as web_today, now as web_now
+from ..web import current_actor, external_url, get_or_404, is_htmx, page_or_partial, public, today as web_today, now as web_now
 from .summaries import FILE_TYPES, print_html, summary_file
 
 
@@ -212,7 +212,7 @@ def new():
     record_created(session, current_actor(), link, summary=f"{SUMMARY_KINDS[kind]}: {form.label}")
     session.commit()
     return render_template(
-        "sharing/created.html", link=link, url=url_for("sharing.shared", token=token, _external=True),
+        "sharing/created.html", link=link, url=external_url("sharing.shared", token=token),
         target_name=sharing_queries.target_name(session=session, summary=kind, target_id=target.id),
         summary_kinds=SUMMARY_KINDS, last_day=last_day_of(link.expires_at),
     ), 201
