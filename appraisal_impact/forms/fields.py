@@ -8,6 +8,7 @@ Every message follows the NHS service manual: say what went wrong and how to fix
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from datetime import date
 
 from wtforms import Field, FloatField, IntegerField
@@ -119,6 +120,32 @@ class Between:
         too_low = self.low is not None and (value <= self.low if self.above else value < self.low)
         too_high = self.high is not None and value > self.high
         if too_low or too_high:
+            raise ValidationError(self.message)
+
+
+class InBounds:
+    """A number within its clinical bound from the one table (`bounds.BOUNDS`), with its reason.
+
+    `scale` turns the stored unit into the form's (a fraction stored, a % asked for: 100); `label` names
+    the figure where the form has several of one kind ("Uptake in year 2"); `message` replaces the
+    table's wording where a form has a better one for its users.
+    """
+
+    def __init__(self, key: str, *, scale: float = 1, unit: str | None = None, label: str | None = None, message: str | None = None):
+        from ..bounds import BOUNDS
+
+        self.key, self.scale = key, scale
+        bound = BOUNDS[key]
+        if label:
+            bound = replace(bound, label=label)
+        self.bound = bound
+        self.message = message or bound.message(scale=scale, unit=unit)
+
+    def __call__(self, form, field):
+        value = field.data
+        if value is None:
+            return
+        if not self.bound.allows(value / self.scale):
             raise ValidationError(self.message)
 
 
