@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 
 from ..bounds import BOUNDS
 from ..formatting import date_uk
 from .regimens import options
-from .fields import DatePartsField, InBounds, MaxLength, NumberField, Optional, Required, WholeNumberField
+from .fields import CheckedForm, DatePartsField, InBounds, MaxLength, NumberField, Optional, Required, WholeNumberField
 
 UPTAKE_YEARS = 5
 MAX_FUNNEL_STEPS = 12
@@ -43,7 +42,7 @@ def _uptake_field(year: int) -> NumberField:
     )
 
 
-class AppraisalAssumptionsForm(FlaskForm):
+class AppraisalAssumptionsForm(CheckedForm):
     eligible_method = RadioField(
         "How is the number of eligible people worked out?",
         choices=options(("nice", "The NICE resource impact figure"), ("funnel", "Step by step, from a starting count")),
@@ -153,7 +152,7 @@ class AppraisalAssumptionsForm(FlaskForm):
         return False
 
 
-class AppraisalOverrideForm(FlaskForm):
+class AppraisalOverrideForm(CheckedForm):
     patients_per_year = NumberField(
         "Patients a year at your trust",
         [Required("Enter the patients a year your trust expects"), InBounds("trustappraisaloverride.patients_per_year")],
@@ -164,7 +163,7 @@ class AppraisalOverrideForm(FlaskForm):
     opened_at = HiddenField()
 
 
-class RegimenOverrideForm(FlaskForm):
+class RegimenOverrideForm(CheckedForm):
     chair_minutes_first_cycle = NumberField(
         "Chair minutes an attendance, first cycle",
         [Optional(), InBounds("trustregimenoverride.chair_minutes_first_cycle")],
@@ -226,7 +225,7 @@ def _capacity_field(column: str, example: str, *, whole: bool = False, percent: 
     )
 
 
-class CapacityForm(FlaskForm):
+class CapacityForm(CheckedForm):
     catchment_population = _capacity_field("catchment_population", "650000", whole=True)
     chairs = _capacity_field("chairs", "40", whole=True)
     chair_hours_per_day = _capacity_field("chair_hours_per_day", "10")

@@ -11,6 +11,7 @@ import math
 from dataclasses import replace
 from datetime import date
 
+from flask_wtf import FlaskForm
 from wtforms import Field, FloatField, IntegerField
 from wtforms.utils import unset_value
 from wtforms.validators import StopValidation, ValidationError
@@ -224,3 +225,41 @@ class DatePartsField(Field):
 
     def _value(self):
         return self.parts
+
+
+NULL_CHARACTER = "\x00"
+
+
+def refuse_null_characters(form) -> bool:
+    """Give every field (rows of a list too) that was sent a NUL character an error beside it.
+
+    A NUL is never typed: it comes from a paste out of another program or from someone probing the
+    service. PostgreSQL cannot store one. Returns False if any field had one.
+    """
+    clean = True
+    for field in form:
+        if field.type in ("FieldList",):
+            for entry in field.entries:
+                clean = refuse_null_characters(entry.form if hasattr(entry, "form") else [entry]) and clean
+            continue
+        if field.type == "FormField":
+            clean = refuse_null_characters(field.form) and clean
+            continue
+        raw = field.raw_data or []
+        if any(isinstance(value, str) and NULL_CHARACTER in value for value in raw):
+            message = f"{field.label.text} contains a character that cannot be saved (a null character): type it again rather than pasting it"
+            if isinstance(field.errors, list) or field.errors is None:
+                field.errors = [message, *[e for e in (field.errors or []) if isinstance(e, str)]]
+            else:
+                field.errors = [message]
+            field.data = None
+            clean = False
+    return clean
+
+
+class CheckedForm(FlaskForm):
+    """Every form of the app: refuses NUL characters beside the field, then its own checks."""
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        return refuse_null_characters(self) and valid

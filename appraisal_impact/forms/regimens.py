@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 
 from .fields import (
+    CheckedForm,
     InBounds,
     DatePartsField,
     MaxLength,
@@ -103,7 +103,7 @@ class ComponentForm(Form):
     )
 
 
-class RegimenForm(FlaskForm):
+class RegimenForm(CheckedForm):
     name = StringField("Regimen name", [Required("Enter the regimen's name"), MaxLength(200, "The name must be 200 characters or fewer")])
     indication = StringField("Indication", [MaxLength(500, "The indication must be 500 characters or fewer")])
     tumour_site = StringField("Tumour site", [MaxLength(100, "The tumour site must be 100 characters or fewer")])
@@ -206,12 +206,12 @@ class RegimenForm(FlaskForm):
         return any(f.errors for entry in self.components.entries for f in entry.form)
 
 
-class DrugForm(FlaskForm):
+class DrugForm(CheckedForm):
     name = StringField("Drug name (generic)", [Required("Enter the drug's generic name"), MaxLength(200, "The name must be 200 characters or fewer")])
     is_oral = BooleanField("Taken by mouth (oral)")
 
 
-class PackForm(FlaskForm):
+class PackForm(CheckedForm):
     description = StringField("Pack", [Required("Enter the pack, like 100 mg vial or 30 x 80 mg tablets"), MaxLength(200, "The pack must be 200 characters or fewer")])
     pack_mg = NumberField(
         "Milligrams in one pack",
@@ -240,7 +240,7 @@ class PackForm(FlaskForm):
         return valid
 
 
-class ConfidentialPriceForm(FlaskForm):
+class ConfidentialPriceForm(CheckedForm):
     trust = SelectField("Who the price applies to", coerce=str)
     price = NumberField(
         "Confidential price for one pack (excluding VAT)",
