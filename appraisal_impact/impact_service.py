@@ -30,7 +30,9 @@ from datetime import date
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from . import input_checks
 from . import models as m
+from .input_checks import LeftOut
 from .core import impact as core
 from .core.capacity import TrustCapacity
 from .core.drug_cost import Dose, DoseBasis, Pack, PatientSize, Wastage, administration_cost
@@ -78,6 +80,10 @@ class LoadedInputs:
     unpriced_regimens: tuple[str, ...]
     appraisal_rows: dict[int, m.Appraisal] = field(default_factory=dict)
     trust_rows: dict[str, m.Trust] = field(default_factory=dict)
+    # appraisals the model could not run (a figure out of bounds, an error): why, and where to fix it
+    left_out: dict[int, LeftOut] = field(default_factory=dict)
+    # regimens whose drug cost could not be worked out: regimen id -> the error
+    uncosted_regimens: dict[int, str] = field(default_factory=dict)
 
 
 def _reference(values: dict[str, m.ReferenceValue], key: str, default: float) -> float:
@@ -227,9 +233,13 @@ def model_inputs(session: Session, *, prices: PriceView = PriceView(), today: da
     by_drug, by_trust_drug = _packs_by_drug(session, prices)
 
     unpriced: set[int] = set()
+    uncosted: dict[int, str] = {}
     core_regimens: dict[int, core.Regimen] = {}
     for regimen in regimens.values():
-        cost, complete = _cycle_drug_cost(components.get(regimen.id, []), drugs, lambda d: by_drug.get(d, []), patient)
+        try:
+            cost, complete = _cycle_drug_cost(components.get(regimen.id, []), drugs, lambda d: by_drug.get(d, []), patient)
+        except (ValueError, ArithmeticError) as error:  # a pack the model cannot cost: its appraisals are left out
+            uncosted[regimen.id], cost, complete = str(error), 0.0, True
         if not complete:
             unpriced.add(regimen.id)
         core_regimens[regimen.id] = _core_regimen(
@@ -246,10 +256,13 @@ def model_inputs(session: Session, *, prices: PriceView = PriceView(), today: da
             if trust.id in trust_priced:
                 regimen_drugs = {c.drug_id for c in components.get(regimen.id, [])}
                 if any((trust.id, d) in by_trust_drug for d in regimen_drugs):
-                    local_cost, _ = _cycle_drug_cost(
-                        components.get(regimen.id, []), drugs,
-                        lambda d, t=trust.id: by_trust_drug.get((t, d), by_drug.get(d, [])), patient,
-                    )
+                    try:
+                        local_cost, _ = _cycle_drug_cost(
+                            components.get(regimen.id, []), drugs,
+                            lambda d, t=trust.id: by_trust_drug.get((t, d), by_drug.get(d, [])), patient,
+                        )
+                    except (ValueError, ArithmeticError) as error:
+                        uncosted.setdefault(regimen.id, str(error))
             if local is None and local_cost is None:
                 continue
             overrides.append(core.RegimenOverride(
@@ -343,7 +356,8 @@ def model_inputs(session: Session, *, prices: PriceView = PriceView(), today: da
     # only regimens the pipeline uses: a library regimen no appraisal brings in costs nobody anything
     used = {link.regimen_id for a in appraisal_rows for link in links.get(a.id, [])}
     unpriced_names = tuple(sorted(regimens[r].name for r in unpriced & used))
-    return LoadedInputs(inputs, unpriced_names, {a.id: a for a in appraisal_rows}, {t.ods_code: t for t in trusts})
+    return LoadedInputs(inputs, unpriced_names, {a.id: a for a in appraisal_rows}, {t.ods_code: t for t in trusts},
+                        uncosted_regimens=uncosted)
 
 
 # --- cached runs --------------------------------------------------------------------------------
@@ -390,13 +404,52 @@ def pipeline_impact(session: Session, *, scenario: str = "central", prices: Pric
         if key in _CACHE:
             _CACHE.move_to_end(key)
             return _CACHE[key]
-    loaded = model_inputs(session, prices=prices, today=today)
-    result = core.run_model(loaded.inputs, scenario)
+    loaded, result = _run_leaving_out_what_cannot_be_modelled(session, scenario, prices, today)
     with _CACHE_LOCK:
         _CACHE[key] = (loaded, result)
         while len(_CACHE) > _CACHE_SIZE:
             _CACHE.popitem(last=False)
     return loaded, result
+
+
+def _run_leaving_out_what_cannot_be_modelled(session: Session, scenario: str, prices: PriceView,
+                                              today: date) -> tuple[LoadedInputs, core.ImpactResult]:
+    """Run the model on every appraisal that can be modelled; one bad row never takes the others down.
+
+    Appraisals with a figure out of bounds are left out before the run (`input_checks`); any that still
+    fail (a drug the model cannot cost, an error in the core) are found one by one and left out too.
+    Each left-out appraisal is in `LoadedInputs.left_out` with the reason and the field to fix.
+    """
+    left_out = input_checks.unmodellable(session, confidential=not prices.is_list_only)
+    loaded = model_inputs(session, prices=prices, today=today)
+    links = {}
+    for link in session.exec(select(m.AppraisalRegimen)):
+        links.setdefault(link.appraisal_id, set()).add(link.regimen_id)
+    for appraisal_id, regimen_ids in links.items():
+        for regimen_id in sorted(regimen_ids & set(loaded.uncosted_regimens)):
+            if appraisal_id in loaded.appraisal_rows and appraisal_id not in left_out:
+                regimen = session.get(m.Regimen, regimen_id)
+                left_out[appraisal_id] = input_checks.LeftOut(
+                    appraisal_id, loaded.appraisal_rows[appraisal_id].title,
+                    f"The drug cost of regimen '{regimen.name}' cannot be worked out from its packs "
+                    f"({loaded.uncosted_regimens[regimen_id]}): check the pack sizes of its drugs",
+                    "Change the regimen", "regimens.edit", (("regimen_id", regimen_id),), "components-0-drug")
+    modelled = tuple(a for a in loaded.inputs.appraisals if int(a.key) not in left_out)
+    inputs = replace(loaded.inputs, appraisals=modelled)
+    try:
+        result = core.run_model(inputs, scenario)
+    except Exception:  # noqa: BLE001 - find which appraisals the core cannot run, and leave only those out
+        for appraisal in modelled:
+            try:
+                core.run_model(replace(inputs, appraisals=(appraisal,)), scenario)
+            except Exception as error:  # noqa: BLE001
+                left_out[int(appraisal.key)] = input_checks.LeftOut(
+                    int(appraisal.key), appraisal.name, f"The model cannot run with this appraisal's figures ({error})",
+                    "Check the appraisal's assumptions", "editing.appraisal", (("appraisal_id", int(appraisal.key)),), "")
+        inputs = replace(inputs, appraisals=tuple(a for a in modelled if int(a.key) not in left_out))
+        result = core.run_model(inputs, scenario)
+    rows = {key: row for key, row in loaded.appraisal_rows.items() if key not in left_out}
+    return replace(loaded, inputs=inputs, appraisal_rows=rows, left_out=left_out), result
 
 
 def clear_cache() -> None:

@@ -26,6 +26,7 @@ from typing import Any
 from sqlmodel import Session, select
 from werkzeug.security import generate_password_hash
 
+from . import bounds
 from .audit import Actor, record
 from .models import (
     Appraisal,
@@ -450,6 +451,42 @@ def _day_list(row: Row, column: str) -> list[int]:
     return days
 
 
+# Seed files whose numbers are bounded by `bounds.BOUNDS`, and the table each file fills.
+BOUNDED_FILES = {
+    "trusts.csv": "trust",
+    "hrg_costs.csv": "hrgcost",
+    "drug_packs.csv": "drugpack",
+    "regimens.csv": "regimen",
+    "regimen_components.csv": "regimencomponent",
+    "tumour_site_shares.csv": "tumoursiteshare",
+    "appraisals.csv": "appraisal",
+    "uptake.csv": "uptakeyear",
+    "appraisal_regimens.csv": "appraisalregimen",
+}
+
+
+def _check_bounds(rows: dict[str, list[Row]]) -> None:
+    """Every number within its clinical bound (the same table as the forms and the importer)."""
+    for file, table in BOUNDED_FILES.items():
+        for row in rows.get(file, []):
+            for column in row.values:
+                message = bounds.problem(f"{table}.{column}", row[column])
+                if message:
+                    raise row.error(column, message)
+    for row in rows.get("reference_values.csv", []):
+        message = bounds.problem(f"referencevalue.{row['key']}", row["value"])
+        if message:
+            raise row.error("value", message)
+    first_steps: dict[str, int] = {}
+    for row in rows.get("funnel_steps.csv", []):
+        first_steps[row["appraisal"]] = min(first_steps.get(row["appraisal"], row["position"]), row["position"])
+    for row in rows.get("funnel_steps.csv", []):
+        key = "funnelstep.start_count" if row["position"] == first_steps[row["appraisal"]] else "funnelstep.percent"
+        message = bounds.problem(key, row["value"])
+        if message:
+            raise row.error("value", message)
+
+
 def _check(rows: dict[str, list[Row]], session: Session) -> None:
     """Check keys, references between files (and to rows already in the database) and value ranges."""
 
@@ -566,6 +603,7 @@ def _check(rows: dict[str, list[Row]], session: Session) -> None:
     for row in rows.get("users.csv", []):
         if row["role"] == Role.pharmacist.value and row["trust"] is None:
             raise row.error("trust", "a pharmacist needs a trust")
+    _check_bounds(rows)
 
 
 # --- writing -------------------------------------------------------------------------------------

@@ -32,6 +32,7 @@ from .core import impact as core
 from .core.capacity import BaselineDemand, TrustCapacity, capacity_outlook
 from .core.deadlines import DatedRule, Deadlines
 from .impact_service import PriceView, pipeline_impact
+from .input_checks import AppraisalLeftOut
 from .models import Appraisal, Icb, Trust, utcnow
 from .planning import deadlines_for
 from .queries import appraisals as appraisal_queries
@@ -476,6 +477,8 @@ def build_appraisal_summary(session: Session, appraisal: Appraisal, *, today: da
     today = today or date.today()
     deadlines = deadlines_for(appraisal)
     loaded, result = _list_price_run(session, today)
+    if appraisal.id in loaded.left_out:
+        raise AppraisalLeftOut(loaded.left_out[appraisal.id])
     key = str(appraisal.id)
     by_trust = result.appraisal_by_trust_summary(key)
     displaced = result.appraisal_by_trust_summary(key, component="displaced")

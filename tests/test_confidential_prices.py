@@ -138,8 +138,8 @@ def test_confidential_price_bounds(app, db, people, pas):
     client = signed_in(app, people["pharmacist"])
     pack = pack_of(db, "Nivolumab", "240 mg vial")
     for value, message in (
-        ("-1", "Enter a price above £0"), ("0", "Enter a price above £0"), ("0.00", "Enter a price above £0"),
-        ("1000001", "The price must be £1,000,000 or less"), ("cheap", "The price must be an amount in pounds"),
+        ("-1", "The price must be more than £0"), ("0", "The price must be more than £0"), ("0.00", "The price must be more than £0"),
+        ("1000001", "The price must be more than £0 and at most £1,000,000"), ("cheap", "The price must be an amount in pounds"),
         ("1,234.56.7", "The price must be an amount in pounds"), ("", "Enter the confidential price"),
     ):
         response = client.post(f"/packs/{pack.id}/confidential-price", data={"trust": "RHM", "price": value})

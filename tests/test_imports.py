@@ -212,7 +212,7 @@ def test_price_rows_are_checked_like_the_pack_form(app, db, people):
         {"drug": "Pembrolizumab", "pack": "100 mg vial", "pack_mg": "100", "list_price": "10", "price_source": "", "price_date": "31/02/2026", "is_estimate": "maybe"},
     ]
     html = text_of(upload(signed_in(app, people["pharmacist"]), "prices", csv_bytes(rows), "prices.csv"))
-    for expected in ("Row 2, pack_mg: The milligrams in one pack must be more than 0", "Row 3, pack: The same pack as row 2",
+    for expected in ("Row 2, pack_mg: The milligrams in one pack must be between 0.01 and 1,000,000 mg", "Row 3, pack: The same pack as row 2",
                      "Row 3, price_date: Enter the date as 2026-03-15 or 15/03/2026", "Row 3, is_estimate: Enter true or false",
                      "Row 3, price_source: Enter where the list price comes from"):
         assert expected in html, expected

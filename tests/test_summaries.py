@@ -203,7 +203,7 @@ def test_time_and_cost_are_net_of_displaced_treatments_but_patients_are_those_on
     db.add(old)
     db.flush()
     drug = db.exec(select(Drug)).first()
-    db.add(RegimenComponent(regimen_id=old.id, drug_id=drug.id, dose=0.0, chair_minutes_first_cycle=30,
+    db.add(RegimenComponent(regimen_id=old.id, drug_id=drug.id, dose=100, chair_minutes_first_cycle=30,
                             chair_minutes_later_cycles=30, aseptic_items=0))
     db.add(AppraisalRegimen(appraisal_id=tiny["appraisal"].id, regimen_id=old.id, role="displaces", share_pct=50,
                             source="[estimate] half would have had Oldumab"))

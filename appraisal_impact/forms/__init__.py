@@ -5,12 +5,11 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import HiddenField, RadioField
 
 from .editing import AppraisalAssumptionsForm, AppraisalOverrideForm, CapacityForm, RegimenOverrideForm
-from .fields import DatePartsField
+from .fields import CheckedForm, DatePartsField
 from .regimens import ComponentForm, ConfidentialPriceForm, DrugForm, PackForm, RegimenForm, options
 
 __all__ = [
@@ -31,7 +30,7 @@ __all__ = [
 ROW_LABELS = {"components": "Component", "funnel_steps": "Step", "regimens": "Regimen row"}
 
 
-class ImportUploadForm(FlaskForm):
+class ImportUploadForm(CheckedForm):
     kind = RadioField(
         "What are you importing?",
         choices=options(("regimens", "Regimens and their components"), ("prices", "Drug packs and list prices")),
@@ -40,7 +39,7 @@ class ImportUploadForm(FlaskForm):
     upload = FileField("CSV or Excel file")
 
 
-class ImportConfirmForm(FlaskForm):
+class ImportConfirmForm(CheckedForm):
     kind = HiddenField()
     filename = HiddenField()
     content = HiddenField()  # the uploaded file, base64; parsed and checked again on confirm

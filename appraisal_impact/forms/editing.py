@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 
+from ..bounds import BOUNDS
 from ..formatting import date_uk
 from .regimens import options
-from .fields import Between, DatePartsField, MaxLength, NumberField, Optional, Required, WholeNumberField
+from .fields import CheckedForm, DatePartsField, InBounds, MaxLength, NumberField, Optional, Required, WholeNumberField
 
 UPTAKE_YEARS = 5
 MAX_FUNNEL_STEPS = 12
@@ -28,7 +28,7 @@ class RegimenLinkForm(Form):
     role = SelectField("Brings in or displaces", choices=options(("brings in", "Brings in"), ("displaces", "Displaces")))
     share_pct = NumberField(
         "Share of patients",
-        [Required("Enter the share of the appraisal's patients, from 0 to 100%"), Between(0, 100, "The share must be between 0% and 100%")],
+        [Required("Enter the share of the appraisal's patients, from 0 to 100%"), InBounds("appraisalregimen.share_pct")],
         invalid_message="The share must be a percentage, like 60",
     )
     source = StringField("Source", [MaxLength(500, "The source must be 500 characters or fewer")])
@@ -37,12 +37,12 @@ class RegimenLinkForm(Form):
 def _uptake_field(year: int) -> NumberField:
     return NumberField(
         f"Year {year}",
-        [Optional(), Between(0, 100, f"Uptake in year {year} must be between 0% and 100%")],
+        [Optional(), InBounds("uptakeyear.percent", label=f"Uptake in year {year}")],
         invalid_message=f"Uptake in year {year} must be a percentage, like 35",
     )
 
 
-class AppraisalAssumptionsForm(FlaskForm):
+class AppraisalAssumptionsForm(CheckedForm):
     eligible_method = RadioField(
         "How is the number of eligible people worked out?",
         choices=options(("nice", "The NICE resource impact figure"), ("funnel", "Step by step, from a starting count")),
@@ -50,13 +50,13 @@ class AppraisalAssumptionsForm(FlaskForm):
     )
     national_eligible_per_year = NumberField(
         "Eligible people a year in England",
-        [Optional(), Between(0, 1_000_000, "Eligible people a year must be between 0 and 1,000,000")],
+        [Optional(), InBounds("appraisal.national_eligible_per_year")],
         invalid_message="Eligible people a year must be a number, like 352",
     )
     eligible_source = StringField("Source of the eligible figure", [MaxLength(500, "The source must be 500 characters or fewer")])
     eligible_growth_pct = NumberField(
         "Growth a year",
-        [Optional(), Between(-50, 50, "Growth must be between -50% and 50% a year")],
+        [Optional(), InBounds("appraisal.eligible_growth_pct")],
         invalid_message="Growth must be a percentage, like 1.5",
     )
     funnel_steps = FieldList(FormField(FunnelStepForm), min_entries=1, max_entries=MAX_FUNNEL_STEPS)
@@ -95,10 +95,9 @@ class AppraisalAssumptionsForm(FlaskForm):
                 value = entry.form.value
                 if value.data is None or value.errors:
                     continue
-                if position == 0 and not 0 < value.data <= 10_000_000:
-                    value.errors.append("The starting count must be more than 0 and at most 10,000,000 people a year")
-                elif position > 0 and not 0 <= value.data <= 100:
-                    value.errors.append("Each step must be a percentage between 0% and 100%")
+                bound = BOUNDS["funnelstep.start_count" if position == 0 else "funnelstep.percent"]
+                if not bound.allows(value.data):
+                    value.errors.append(bound.message())
         uptake = self.uptake_fields()
         if not any(f.data is not None for f in uptake) and not any(f.errors for f in uptake):
             self.uptake_1.errors.append("Enter the uptake in year 1, from 0 to 100%")
@@ -153,10 +152,10 @@ class AppraisalAssumptionsForm(FlaskForm):
         return False
 
 
-class AppraisalOverrideForm(FlaskForm):
+class AppraisalOverrideForm(CheckedForm):
     patients_per_year = NumberField(
         "Patients a year at your trust",
-        [Required("Enter the patients a year your trust expects"), Between(0, 100_000, "Patients a year must be between 0 and 100,000")],
+        [Required("Enter the patients a year your trust expects"), InBounds("trustappraisaloverride.patients_per_year")],
         invalid_message="Patients a year must be a number, like 24",
     )
     note = StringField("Where this figure comes from", [Required("Enter where this figure comes from, like 'SACT dataset 2024/25, our MDT'"), MaxLength(500, "The note must be 500 characters or fewer")])
@@ -164,30 +163,30 @@ class AppraisalOverrideForm(FlaskForm):
     opened_at = HiddenField()
 
 
-class RegimenOverrideForm(FlaskForm):
+class RegimenOverrideForm(CheckedForm):
     chair_minutes_first_cycle = NumberField(
         "Chair minutes an attendance, first cycle",
-        [Optional(), Between(0, 1440, "Chair minutes for the first cycle must be between 0 and 1,440 (a whole day)")],
+        [Optional(), InBounds("trustregimenoverride.chair_minutes_first_cycle")],
         invalid_message="Chair minutes for the first cycle must be a number, like 60",
     )
     chair_minutes_later_cycles = NumberField(
         "Chair minutes an attendance, later cycles",
-        [Optional(), Between(0, 1440, "Chair minutes for later cycles must be between 0 and 1,440 (a whole day)")],
+        [Optional(), InBounds("trustregimenoverride.chair_minutes_later_cycles")],
         invalid_message="Chair minutes for later cycles must be a number, like 30",
     )
     verification_minutes_per_cycle = NumberField(
         "Verification minutes a cycle",
-        [Optional(), Between(0, 240, "Verification minutes must be between 0 and 240")],
+        [Optional(), InBounds("trustregimenoverride.verification_minutes_per_cycle")],
         invalid_message="Verification minutes must be a number, like 10",
     )
     clinic_minutes = NumberField(
         "Clinic minutes",
-        [Optional(), Between(0, 240, "Clinic minutes must be between 0 and 240")],
+        [Optional(), InBounds("trustregimenoverride.clinic_minutes")],
         invalid_message="Clinic minutes must be a number, like 20",
     )
     clinic_every_n_cycles = WholeNumberField(
         "Clinic every",
-        [Optional(), Between(1, 52, "The clinic must be every 1 to 52 cycles")],
+        [Optional(), InBounds("trustregimenoverride.clinic_every_n_cycles")],
         invalid_message="How often the clinic is must be a whole number of cycles, like 2",
     )
     note = StringField("Where these figures come from", [MaxLength(500, "The note must be 500 characters or fewer")])
@@ -215,28 +214,28 @@ class RegimenOverrideForm(FlaskForm):
         return valid
 
 
-def _capacity_field(label: str, high: float, unit: str, example: str, *, whole: bool = False, above: bool = False):
+def _capacity_field(column: str, example: str, *, whole: bool = False, percent: bool = False):
+    """A trust capacity figure, bounded by `bounds.BOUNDS["trust.<column>"]` (utilisation asked for as a %)."""
     field_class = WholeNumberField if whole else NumberField
-    top = f"{high:,g}%" if unit == "%" else f"{high:,g} {unit}"
-    message = f"{label} must be more than 0 and at most {top}" if above else f"{label} must be between 0 and {top}"
+    label = BOUNDS[f"trust.{column}"].label
     return field_class(
         label,
-        [Optional(), Between(0, high, message, above=above)],
+        [Optional(), InBounds(f"trust.{column}", scale=100, unit="%") if percent else InBounds(f"trust.{column}")],
         invalid_message=f"{label} must be a {'whole ' if whole else ''}number, like {example}",
     )
 
 
-class CapacityForm(FlaskForm):
-    catchment_population = _capacity_field("Catchment population", 10_000_000, "people", "650000", whole=True)
-    chairs = _capacity_field("Chairs", 500, "chairs", "40", whole=True)
-    chair_hours_per_day = _capacity_field("Chair hours a day", 24, "hours", "10", above=True)
-    days_per_week = _capacity_field("Days a week", 7, "days", "5", above=True)
-    target_utilisation = _capacity_field("Target utilisation", 100, "%", "85", above=True)
-    baseline_chair_hours_per_week = _capacity_field("Baseline chair hours a week", 100_000, "hours", "1600")
-    aseptic_hours_per_week = _capacity_field("Aseptic hours a week", 100_000, "hours", "400")
-    baseline_aseptic_hours_per_week = _capacity_field("Baseline aseptic hours a week", 100_000, "hours", "360")
-    clinic_slots_per_week = _capacity_field("Clinic slots a week", 100_000, "slots", "900")
-    baseline_clinic_appointments_per_week = _capacity_field("Baseline clinic appointments a week", 100_000, "appointments", "830")
+class CapacityForm(CheckedForm):
+    catchment_population = _capacity_field("catchment_population", "650000", whole=True)
+    chairs = _capacity_field("chairs", "40", whole=True)
+    chair_hours_per_day = _capacity_field("chair_hours_per_day", "10")
+    days_per_week = _capacity_field("days_per_week", "5")
+    target_utilisation = _capacity_field("target_utilisation", "85", percent=True)
+    baseline_chair_hours_per_week = _capacity_field("baseline_chair_hours_per_week", "1600")
+    aseptic_hours_per_week = _capacity_field("aseptic_hours_per_week", "400")
+    baseline_aseptic_hours_per_week = _capacity_field("baseline_aseptic_hours_per_week", "360")
+    clinic_slots_per_week = _capacity_field("clinic_slots_per_week", "900")
+    baseline_clinic_appointments_per_week = _capacity_field("baseline_clinic_appointments_per_week", "830")
     source = StringField("Where the changed figures come from", [MaxLength(500, "The source must be 500 characters or fewer")])
     version = HiddenField()
     opened_at = HiddenField()

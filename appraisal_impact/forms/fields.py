@@ -8,8 +8,10 @@ Every message follows the NHS service manual: say what went wrong and how to fix
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from datetime import date
 
+from flask_wtf import FlaskForm
 from wtforms import Field, FloatField, IntegerField
 from wtforms.utils import unset_value
 from wtforms.validators import StopValidation, ValidationError
@@ -122,6 +124,32 @@ class Between:
             raise ValidationError(self.message)
 
 
+class InBounds:
+    """A number within its clinical bound from the one table (`bounds.BOUNDS`), with its reason.
+
+    `scale` turns the stored unit into the form's (a fraction stored, a % asked for: 100); `label` names
+    the figure where the form has several of one kind ("Uptake in year 2"); `message` replaces the
+    table's wording where a form has a better one for its users.
+    """
+
+    def __init__(self, key: str, *, scale: float = 1, unit: str | None = None, label: str | None = None, message: str | None = None):
+        from ..bounds import BOUNDS
+
+        self.key, self.scale = key, scale
+        bound = BOUNDS[key]
+        if label:
+            bound = replace(bound, label=label)
+        self.bound = bound
+        self.message = message or bound.message(scale=scale, unit=unit)
+
+    def __call__(self, form, field):
+        value = field.data
+        if value is None:
+            return
+        if not self.bound.allows(value / self.scale):
+            raise ValidationError(self.message)
+
+
 class MaxLength:
     def __init__(self, length: int, message: str):
         self.length, self.message = length, message
@@ -197,3 +225,41 @@ class DatePartsField(Field):
 
     def _value(self):
         return self.parts
+
+
+NULL_CHARACTER = "\x00"
+
+
+def refuse_null_characters(form) -> bool:
+    """Give every field (rows of a list too) that was sent a NUL character an error beside it.
+
+    A NUL is never typed: it comes from a paste out of another program or from someone probing the
+    service. PostgreSQL cannot store one. Returns False if any field had one.
+    """
+    clean = True
+    for field in form:
+        if field.type in ("FieldList",):
+            for entry in field.entries:
+                clean = refuse_null_characters(entry.form if hasattr(entry, "form") else [entry]) and clean
+            continue
+        if field.type == "FormField":
+            clean = refuse_null_characters(field.form) and clean
+            continue
+        raw = field.raw_data or []
+        if any(isinstance(value, str) and NULL_CHARACTER in value for value in raw):
+            message = f"{field.label.text} contains a character that cannot be saved (a null character): type it again rather than pasting it"
+            if isinstance(field.errors, list) or field.errors is None:
+                field.errors = [message, *[e for e in (field.errors or []) if isinstance(e, str)]]
+            else:
+                field.errors = [message]
+            field.data = None
+            clean = False
+    return clean
+
+
+class CheckedForm(FlaskForm):
+    """Every form of the app: refuses NUL characters beside the field, then its own checks."""
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        return refuse_null_characters(self) and valid

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 
 from .fields import (
-    Between,
+    CheckedForm,
+    InBounds,
     DatePartsField,
     MaxLength,
     NumberField,
@@ -68,83 +68,83 @@ class ComponentForm(Form):
     drug = StringField("Drug", [Required("Enter the drug's name, like Pembrolizumab"), MaxLength(200, "The drug's name must be 200 characters or fewer")])
     dose = NumberField(
         "Dose",
-        [Required("Enter the dose"), Between(0, 100_000, "The dose must be more than 0 and at most 100,000", above=True)],
+        [Required("Enter the dose"), InBounds("regimencomponent.dose")],
         invalid_message="The dose must be a number, like 200 or 5.4",
     )
     dose_basis = SelectField("Dose unit", choices=DOSE_BASES, default="mg")
     dose_cap_mg = NumberField(
         "Maximum dose (optional)",
-        [Optional(), Between(0, 100_000, "The maximum dose must be more than 0 mg", above=True)],
+        [Optional(), InBounds("regimencomponent.dose_cap_mg")],
         invalid_message="The maximum dose must be a number of mg, like 125",
     )
     route = SelectField("Route", choices=ROUTES, default="IV")
     days = StringField("Days of the cycle it is given", default="1")
     chair_minutes_first_cycle = NumberField(
         "Chair minutes, first cycle",
-        [Required("Enter the chair minutes for the first cycle (0 for an oral drug)"), Between(0, 1440, "Chair minutes for the first cycle must be between 0 and 1,440 (a whole day)")],
+        [Required("Enter the chair minutes for the first cycle (0 for an oral drug)"), InBounds("regimencomponent.chair_minutes_first_cycle")],
         invalid_message="Chair minutes for the first cycle must be a number, like 60",
     )
     chair_minutes_later_cycles = NumberField(
         "Chair minutes, later cycles",
-        [Required("Enter the chair minutes for later cycles (0 for an oral drug)"), Between(0, 1440, "Chair minutes for later cycles must be between 0 and 1,440 (a whole day)")],
+        [Required("Enter the chair minutes for later cycles (0 for an oral drug)"), InBounds("regimencomponent.chair_minutes_later_cycles")],
         invalid_message="Chair minutes for later cycles must be a number, like 30",
     )
     aseptic_items = NumberField(
         "Aseptic items",
-        [Required("Enter the aseptic items each time it is given (0 if none)"), Between(0, 20, "Aseptic items must be between 0 and 20")],
+        [Required("Enter the aseptic items each time it is given (0 if none)"), InBounds("regimencomponent.aseptic_items")],
         invalid_message="Aseptic items must be a number, like 1",
         default=1,
     )
     aseptic_minutes_per_item = NumberField(
         "Aseptic minutes per item",
-        [Required("Enter the aseptic staff minutes per item"), Between(0, 600, "Aseptic minutes per item must be between 0 and 600")],
+        [Required("Enter the aseptic staff minutes per item"), InBounds("regimencomponent.aseptic_minutes_per_item")],
         invalid_message="Aseptic minutes must be a number, like 51",
         default=51,
     )
 
 
-class RegimenForm(FlaskForm):
+class RegimenForm(CheckedForm):
     name = StringField("Regimen name", [Required("Enter the regimen's name"), MaxLength(200, "The name must be 200 characters or fewer")])
     indication = StringField("Indication", [MaxLength(500, "The indication must be 500 characters or fewer")])
     tumour_site = StringField("Tumour site", [MaxLength(100, "The tumour site must be 100 characters or fewer")])
     cycle_length_days = WholeNumberField(
         "Cycle length",
-        [Required("Enter the cycle length in days"), Between(1, 365, "The cycle length must be between 1 and 365 days")],
+        [Required("Enter the cycle length in days"), InBounds("regimen.cycle_length_days")],
         invalid_message="The cycle length must be a whole number of days, like 21",
     )
     attendance_days = StringField("Attendance days", [Required("Enter the days of the cycle the patient attends, like 1 or 1,8")], default="1")
     is_oral = BooleanField("Oral regimen: no chair time, but verification, dispensing and clinic time")
     max_cycles = WholeNumberField(
         "Maximum number of cycles",
-        [Optional(), Between(1, 1000, "The maximum number of cycles must be between 1 and 1,000")],
+        [Optional(), InBounds("regimen.max_cycles")],
         invalid_message="The maximum number of cycles must be a whole number, like 35",
     )
     median_time_on_treatment_days = NumberField(
         "Median time on treatment",
-        [Optional(), Between(1, 3650, "The median time on treatment must be between 1 and 3,650 days (10 years)")],
+        [Optional(), InBounds("regimen.median_time_on_treatment_days")],
         invalid_message="The median time on treatment must be a number of days, like 240",
     )
     max_years = NumberField(
         "Stop after",
-        [Optional(), Between(0, 10, "The stop rule must be more than 0 and at most 10 years", above=True)],
+        [Optional(), InBounds("regimen.max_years")],
         invalid_message="The stop rule must be a number of years, like 2",
     )
     verification_minutes_per_cycle = NumberField(
         "Verification minutes a cycle",
-        [Required("Enter the pharmacist verification minutes a cycle"), Between(0, 240, "Verification minutes must be between 0 and 240")],
+        [Required("Enter the pharmacist verification minutes a cycle"), InBounds("regimen.verification_minutes_per_cycle")],
         invalid_message="Verification minutes must be a number, like 10",
         default=10,
     )
     clinic_type = SelectField("Clinic type", choices=CLINIC_TYPES, default="nurse-led review")
     clinic_minutes = NumberField(
         "Clinic minutes",
-        [Required("Enter the clinic appointment minutes (0 if none)"), Between(0, 240, "Clinic minutes must be between 0 and 240")],
+        [Required("Enter the clinic appointment minutes (0 if none)"), InBounds("regimen.clinic_minutes")],
         invalid_message="Clinic minutes must be a number, like 20",
         default=20,
     )
     clinic_every_n_cycles = WholeNumberField(
         "Clinic every",
-        [Required("Enter how often the clinic is, in cycles"), Between(1, 52, "The clinic must be every 1 to 52 cycles")],
+        [Required("Enter how often the clinic is, in cycles"), InBounds("regimen.clinic_every_n_cycles")],
         invalid_message="How often the clinic is must be a whole number of cycles, like 1",
         default=1,
     )
@@ -206,21 +206,21 @@ class RegimenForm(FlaskForm):
         return any(f.errors for entry in self.components.entries for f in entry.form)
 
 
-class DrugForm(FlaskForm):
+class DrugForm(CheckedForm):
     name = StringField("Drug name (generic)", [Required("Enter the drug's generic name"), MaxLength(200, "The name must be 200 characters or fewer")])
     is_oral = BooleanField("Taken by mouth (oral)")
 
 
-class PackForm(FlaskForm):
+class PackForm(CheckedForm):
     description = StringField("Pack", [Required("Enter the pack, like 100 mg vial or 30 x 80 mg tablets"), MaxLength(200, "The pack must be 200 characters or fewer")])
     pack_mg = NumberField(
         "Milligrams in one pack",
-        [Required("Enter the milligrams in one pack"), Between(0, 1_000_000, "The milligrams in one pack must be more than 0", above=True)],
+        [Required("Enter the milligrams in one pack"), InBounds("drugpack.pack_mg")],
         invalid_message="The milligrams in one pack must be a number, like 100",
     )
     list_price = NumberField(
         "List price (excluding VAT)",
-        [Optional(), Between(0, 1_000_000, "The list price must be between £0 and £1,000,000")],
+        [Optional(), InBounds("drugpack.list_price")],
         invalid_message="The list price must be an amount in pounds, like 2630 or 3807.69",
     )
     price_source = StringField("Source of the list price", [MaxLength(500, "The source must be 500 characters or fewer")])
@@ -240,15 +240,13 @@ class PackForm(FlaskForm):
         return valid
 
 
-class ConfidentialPriceForm(FlaskForm):
+class ConfidentialPriceForm(CheckedForm):
     trust = SelectField("Who the price applies to", coerce=str)
     price = NumberField(
         "Confidential price for one pack (excluding VAT)",
         [
             Required("Enter the confidential price for one pack"),
-            # a PAS price of £0 is almost always a slip (a price left blank in the agreement, a wrong column)
-            Between(0, None, "Enter a price above £0", above=True),
-            Between(None, 1_000_000, "The price must be £1,000,000 or less"),
+            InBounds("confidentialprice.price"),
         ],
         invalid_message="The price must be an amount in pounds, like 1234.56",
     )

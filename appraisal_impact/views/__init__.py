@@ -4,18 +4,26 @@ its view is marked `@public`."""
 from __future__ import annotations
 
 import importlib
+import logging
 import pkgutil
 import secrets
 
 
-from flask import Flask, current_app, g, render_template, request, send_from_directory
+from flask import Flask, current_app, g, make_response, render_template, request, send_from_directory
 from flask_login import current_user
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.exceptions import HTTPException
 
 from .. import queries
 from ..auth import login_manager
 from ..db import get_session
-from ..models import ROLE_LABELS, Role
+from ..bad_input import BoundedIntConverter, NullCharacterRefused, refuse_null_characters_in_the_address
+from ..input_checks import AppraisalLeftOut
+from ..models import ROLE_LABELS, Appraisal, Role
 from ..web import today as web_today
+
+logger = logging.getLogger(__name__)
 
 NHSUK_ASSETS = "vendor/nhsuk-frontend-10.6.1/assets"
 
@@ -99,8 +107,12 @@ def _navigation():
 
 def _template_context():
     example = False
-    if request.endpoint not in ("static", "nhsuk_assets"):
-        example = queries.has_example_data(session=get_session())
+    if request.endpoint not in ("static", "nhsuk_assets") and not g.get("database_unavailable"):
+        try:
+            example = queries.has_example_data(session=get_session())
+        except SQLAlchemyError:  # an error page must render even when the database cannot answer
+            _roll_back()
+            logger.exception("The example-data label could not be read")
     return {
         "example_data": example,
         "nav_links": _navigation(),
@@ -111,24 +123,106 @@ def _template_context():
     }
 
 
+def _roll_back() -> None:
+    """Roll the request's session back, so that an error page never queries a broken transaction."""
+    session = g.get("db_session")
+    if session is None:
+        return
+    try:
+        session.rollback()
+    except SQLAlchemyError:  # the connection itself is gone: start afresh on the next use
+        g.pop("db_session", None)
+        try:
+            session.close()
+        except SQLAlchemyError:
+            pass
+
+
+def _error_page(template: str, status: int, **context):
+    _roll_back()
+    response = make_response(render_template(template, **context), status)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _bad_request(error):
+    return _error_page("errors/400.html", 400, reason=getattr(error, "description", None) if isinstance(error, HTTPException) else None)
+
+
 def _not_found(_error):
-    return render_template("errors/404.html"), 404
+    return _error_page("errors/404.html", 404)
 
 
 def _forbidden(_error):
-    return render_template("errors/403.html"), 403
+    return _error_page("errors/403.html", 403)
+
+
+def _method_not_allowed(error):
+    response = _error_page("errors/405.html", 405)
+    if isinstance(error, HTTPException):
+        for name, value in error.get_headers():
+            if name.lower() == "allow":
+                response.headers["Allow"] = value
+    return response
 
 
 def _gone(_error):
-    return render_template("errors/410.html"), 410
+    return _error_page("errors/410.html", 410)
+
+
+def _too_large(_error):
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    return _error_page("errors/413.html", 413, limit_mb=round(limit / 1024 / 1024) if limit else None)
 
 
 def _server_error(_error):
     # Never show a trace: the log has it.
-    return render_template("errors/500.html"), 500
+    return _error_page("errors/500.html", 500)
+
+
+def _saved_at_the_same_time(error):
+    """Two saves of the same new row at the same moment (a unique rule) or of the same version: 409."""
+    logger.warning("Conflicting save refused: %s", error)
+    return _error_page("errors/409.html", 409, error_title=True)
+
+
+def _null_character(_error):
+    return _error_page("errors/400.html", 400, reason="Something you sent contains a character that cannot be saved (a null character). Nothing was saved.")
+
+
+def _database_error(error):
+    """Text PostgreSQL refuses (a NUL), a number out of its range: bad input (400); a lost database: 503."""
+    if isinstance(error, (OperationalError, InterfaceError)) or getattr(error, "connection_invalidated", False):
+        return _database_unavailable(error)
+    if isinstance(error, DataError):
+        logger.warning("Input the database refused: %s", error.orig)
+        return _error_page("errors/400.html", 400, reason="Something you sent cannot be saved or looked up. Nothing was saved.")
+    logger.exception("Database error")
+    return _error_page("errors/500.html", 500)
+
+
+def _database_unavailable(error):
+    """The database cannot be reached: a branded page, without touching the database again."""
+    logger.error("Database unavailable: %s", error)
+    g.database_unavailable = True
+    g._login_user = login_manager.anonymous_user()  # nobody can be looked up: the header shows no account
+    g.pop("db_session", None)
+    response = make_response(render_template("errors/503.html"), 503)
+    response.headers["Retry-After"] = "60"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _appraisal_left_out(error):
+    """An appraisal the model could not run: its pages say why and link to the field to fix."""
+    left_out = error.left_out
+    return render_template("errors/appraisal_left_out.html", appraisal=get_session().get(Appraisal, left_out.appraisal_id),
+                           left_out=left_out), 200
 
 
 def init_app(app: Flask) -> None:
+    # before any route is added: ids in web addresses fit the database's integer, or match no page
+    app.url_map.converters["int"] = BoundedIntConverter
     for module_info in pkgutil.iter_modules(__path__):
         module = importlib.import_module(f"{__name__}.{module_info.name}")
         if hasattr(module, "bp"):
@@ -139,10 +233,19 @@ def init_app(app: Flask) -> None:
         lambda filename: send_from_directory(app.static_folder + "/" + NHSUK_ASSETS, filename),
     )
     app.before_request(_make_nonce)
+    app.before_request(refuse_null_characters_in_the_address)
     app.before_request(_require_sign_in)
     app.after_request(_security_headers)
     app.context_processor(_template_context)
+    app.register_error_handler(400, _bad_request)
     app.register_error_handler(404, _not_found)
     app.register_error_handler(403, _forbidden)
+    app.register_error_handler(405, _method_not_allowed)
     app.register_error_handler(410, _gone)
+    app.register_error_handler(413, _too_large)
     app.register_error_handler(500, _server_error)
+    app.register_error_handler(IntegrityError, _saved_at_the_same_time)
+    app.register_error_handler(StaleDataError, _saved_at_the_same_time)
+    app.register_error_handler(NullCharacterRefused, _null_character)
+    app.register_error_handler(DBAPIError, _database_error)
+    app.register_error_handler(AppraisalLeftOut, _appraisal_left_out)

@@ -21,6 +21,10 @@ def impact_table_context(session, appraisal: Appraisal, scenario: str) -> dict:
     """The per-trust impact of one appraisal for the signed-in user's price view."""
     prices = PriceView.for_user(current_user)
     loaded, result = pipeline_impact(session, scenario=scenario, prices=prices, today=web_today())
+    if appraisal.id in loaded.left_out:  # a figure it depends on cannot be modelled: say which, not a table
+        return {"appraisal": appraisal, "left_out": loaded.left_out[appraisal.id], "impact_rows": [], "impact_totals": {},
+                "scenario": scenario, "scenarios": SCENARIOS, "price_label": prices.label(), "unpriced": [],
+                "grid_start": result.week_starts[0].date()}
     summary = result.appraisal_by_trust_summary(str(appraisal.id))
     # People are those on the new medicine; time and cost are net of the treatments it displaces.
     brought_in = result.appraisal_by_trust_summary(str(appraisal.id), component="brought in")

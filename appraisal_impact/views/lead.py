@@ -275,6 +275,7 @@ def dashboard():
         today=today,
         prices_label=_prices().label(),
         unpriced=loaded.unpriced_regimens,
+        left_out=loaded.left_out,
         **orgs,
     )
     if not is_htmx():
@@ -652,6 +653,7 @@ def trust_impact(ods_code: str):
         today=today,
         prices_label=_prices().label(),
         unpriced=loaded.unpriced_regimens,
+        left_out=loaded.left_out,
         sources=queries.figure_sources(session=session, entity="trust", entity_id=trust.id),
     )
 
@@ -669,6 +671,8 @@ def appraisal_impact(appraisal_id: int):
     prices = _prices()
     runs = {s: impact_service.pipeline_impact(session, scenario=s, prices=prices, today=today) for s in SCENARIOS}
     loaded, central = runs["central"]
+    if appraisal.id in loaded.left_out:  # a figure it depends on cannot be modelled: say which
+        return render_template("errors/appraisal_left_out.html", appraisal=appraisal, left_out=loaded.left_out[appraisal.id])
     summaries = {s: runs[s][1].appraisal_by_trust_summary(key) for s in SCENARIOS}
     labels = quarter_labels(central.week_starts)
     alliance = {s: runs[s][1].appraisal_weekly(key) for s in SCENARIOS}
