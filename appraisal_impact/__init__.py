@@ -20,6 +20,7 @@ def create_app(config: dict | None = None) -> Flask:
     from . import config as settings
 
     app.config.update(settings.from_environment(Path(app.instance_path)))
+    app.config.update(settings.deployment_settings())
     if config:
         app.config.update(config)
 
@@ -34,9 +35,12 @@ def create_app(config: dict | None = None) -> Flask:
         "autoescape": True,
     }
 
-    from . import auth, cli, db, formatting, views
+    from . import auth, cli, db, formatting, jobs, views
 
     db.init_app(app)
+    jobs.init_app(app)
+    if app.config["APP_ENV"] == "production":
+        settings.refuse_unsafe_production(app)
     auth.init_app(app)
     formatting.init_app(app)
     views.init_app(app)

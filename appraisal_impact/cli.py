@@ -203,6 +203,13 @@ def nice_read_file(path: str, address: str | None):
 
 
 def init_app(app: Flask) -> None:
+    from .backup import backup
+    from .jobs.cli import jobs
+    from .production import production
+
+    app.cli.add_command(jobs)
+    app.cli.add_command(backup)
+    app.cli.add_command(production)
     app.cli.add_command(nice)
     app.cli.add_command(impact)
     app.cli.add_command(db_upgrade)

@@ -85,3 +85,75 @@ def from_environment(instance_path: Path) -> dict:
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "").rstrip("/"),
         "HSTS_SECONDS": _number("HSTS_SECONDS", 0 if development else 31536000),
     }
+
+
+# --- running for real: background jobs and the production checks (docs/deploy.md) ---------------
+
+# Secret keys that are public (in this repository's tests and docs): never sign production sessions with them.
+KNOWN_PUBLIC_SECRET_KEYS = frozenset({"test-secret-key", "dev", "development", "secret", "change-me", "changeme"})
+MINIMUM_SECRET_KEY_LENGTH = 32
+
+
+class UnsafeProductionSettings(RuntimeError):
+    """The production configuration would not be safe: the message lists every reason."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("Refusing to start in production:\n- " + "\n- ".join(problems) + "\nSee docs/deploy.md.")
+
+
+def deployment_settings() -> dict:
+    """APP_ENV ("production" turns the checks on), the job runner and the nightly NICE refresh time."""
+    settings = {
+        "APP_ENV": os.environ.get("APP_ENV", "development"),
+        "NICE_REFRESH_AT": os.environ.get("NICE_REFRESH_AT", "02:30"),
+        "JOBS_POLL_SECONDS": float(os.environ.get("JOBS_POLL_SECONDS", "2")),
+    }
+    if os.environ.get("JOBS_RUNNER"):
+        settings["JOBS_RUNNER"] = os.environ["JOBS_RUNNER"]
+    return settings
+
+
+def production_setting_problems(config: dict, instance_path: Path) -> list[str]:
+    """Why these settings are unsafe for production (empty when they are fine)."""
+    problems = []
+    key = config.get("SECRET_KEY") or ""
+    key_file = instance_path / "secret_key"
+    generated = key_file.exists() and key_file.read_text().strip() == key
+    if not key or generated:
+        problems.append("SECRET_KEY is not set in the environment (the one generated into instance/ is for "
+                        "development only): set a long random SECRET_KEY in the service's environment file.")
+    elif key in KNOWN_PUBLIC_SECRET_KEYS or len(key) < MINIMUM_SECRET_KEY_LENGTH:
+        problems.append(f"SECRET_KEY is a public example or shorter than {MINIMUM_SECRET_KEY_LENGTH} characters: "
+                        "generate one with `python3 -c 'import secrets; print(secrets.token_hex(32))'`.")
+    if config.get("DEBUG") or os.environ.get("FLASK_DEBUG", "").lower() in ("1", "true", "yes"):
+        problems.append("Debug mode is on (FLASK_DEBUG or --debug): it shows code and lets anyone run it. Turn it off.")
+    if config.get("TESTING"):
+        problems.append("TESTING is on: it relaxes checks meant for real use. Turn it off.")
+    return problems
+
+
+def example_user_problems(engine) -> list[str]:
+    """Example users (from the seeded example data, whose passwords are in a file) who can still sign in."""
+    from sqlalchemy import inspect, text
+
+    with engine.connect() as connection:
+        if "user" not in inspect(connection).get_table_names():
+            return []  # a new database, not yet migrated
+        emails = connection.execute(
+            text('SELECT email FROM "user" WHERE is_example = :yes AND active = :yes ORDER BY email'),
+            {"yes": True}).scalars().all()
+    if not emails:
+        return []
+    return [f"{len(emails)} example user(s) can sign in ({', '.join(emails[:3])}{', …' if len(emails) > 3 else ''}): "
+            "the example data is not for real use. Start from an empty database, or deactivate them "
+            "(APPRAISAL_IMPACT_MAINTENANCE=1 flask production deactivate-example-users)."]
+
+
+def refuse_unsafe_production(app) -> None:
+    """In production (APP_ENV=production), refuse to start unless the settings and the database are safe."""
+    problems = production_setting_problems(app.config, Path(app.instance_path))
+    if os.environ.get("APPRAISAL_IMPACT_MAINTENANCE") != "1":
+        problems += example_user_problems(app.extensions["appraisal_impact.engine"])
+    if problems:
+        raise UnsafeProductionSettings(problems)

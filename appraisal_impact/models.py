@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime
 
 from pydantic import NaiveDatetime
 from sqlalchemy import UniqueConstraint
+from sqlalchemy import LargeBinary  # BackgroundJob.file_content
 from sqlalchemy.orm import declared_attr
 from sqlmodel import Field, SQLModel
 
@@ -573,3 +574,23 @@ class RateLimitCounter(SQLModel, table=True):
     key: str = Field(primary_key=True, max_length=255)
     hits: int = 0
     expires_at: float = 0.0  # seconds since the epoch
+class BackgroundJob(SQLModel, table=True):
+    """Long work done outside a web request (refresh everything from NICE, build a PDF): what was
+    asked, by whom, how far it has got, and what came of it. The same row on SQLite and PostgreSQL;
+    the page polls it for progress (see `jobs/`)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(index=True, max_length=40)  # "nice_refresh_all", "summary_pdf"
+    params: str = "{}"  # JSON: what to do (e.g. which summary)
+    state: str = Field(default="queued", index=True, max_length=20)  # queued, running, done, failed
+    requested_by_id: int | None = Field(default=None, foreign_key="user.id")
+    requested_by_name: str = Field(default="", max_length=200)  # "nightly schedule" when no user asked
+    progress_done: int = 0
+    progress_total: int = 0
+    message: str = ""  # one line a user reads: what is happening, or what came of it
+    result: str = "{}"  # JSON: the lines a user reads when it has finished
+    file_name: str = Field(default="", max_length=200)
+    file_content: bytes | None = Field(default=None, sa_type=LargeBinary)
+    created_at: NaiveDatetime = Field(default_factory=utcnow, index=True)
+    started_at: NaiveDatetime | None = None
+    finished_at: NaiveDatetime | None = None

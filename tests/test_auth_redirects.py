@@ -34,6 +34,9 @@ BYPASSES = [
 def test_sign_in_never_redirects_off_site(client, users, raw_next):
     response = client.post(f"/sign-in?next={raw_next}", data={"email": users["viewer"].email,
                                                              "password": "correct horse battery staple"})
+    if "%00" in raw_next:  # a NUL anywhere in an address is refused outright as bad input
+        assert response.status_code == 400 and "Location" not in response.headers
+        return
     assert response.status_code == 302
     assert response.headers["Location"] == "/pipeline"
 
@@ -54,6 +57,9 @@ def test_the_readiness_form_never_redirects_off_site(client, seeded, raw_next):
     appraisal = queries.find_appraisal(session=seeded, reference="TA1037")
     url = f"/trusts/RHM/appraisals/{appraisal.id}/readiness?next={raw_next}"
     response = client.post(url, data={"status": "assessing", "note": "", "version": ""})
+    if "%00" in raw_next:  # a NUL anywhere in an address is refused outright as bad input
+        assert response.status_code == 400 and "Location" not in response.headers
+        return
     assert response.status_code == 302
     assert response.headers["Location"] == f"/trusts/{trust.ods_code}/impact#readiness"
 

@@ -140,9 +140,8 @@ def test_a_first_save_racing_another_is_a_conflict_not_a_crash(app, db, people, 
 
 
 def _unreachable_database_url(tmp_path) -> str:
-    if TEST_DATABASE_URL:
-        return "postgresql://postgres@127.0.0.1:1/test?connect_timeout=2"  # nothing listens on port 1
-    return f"sqlite:///{tmp_path / 'no-such-folder' / 'appraisal_impact.sqlite'}"  # cannot be opened
+    # nothing listens on port 1 (a missing SQLite folder is no longer a way down: the app creates it)
+    return "postgresql://postgres@127.0.0.1:1/test?connect_timeout=2"
 
 
 def _down_app(tmp_path):

@@ -184,7 +184,7 @@ def test_the_summary_pages_show_the_figures_date_units_and_sources(client, db, t
     assert "Source: test uptake" in page
     assert "3 calendar months from publication of final guidance" in page
     assert "Share this summary" not in page  # a viewer may not share
-    assert "/summary.pdf" in page and "/summary.xlsx" in page and "/summary.csv" in page
+    assert "/jobs/summary-pdf" in page and "/summary.xlsx" in page and "/summary.csv" in page  # PDF: a background job
     icb_page = client.get("/summaries/icbs/QXX").get_data(as_text=True)
     assert f"Figures as at {figures_date}" in icb_page and "Capacity headroom" in icb_page
     assert f'href="/summaries/appraisals/{tiny["appraisal"].id}"' in icb_page

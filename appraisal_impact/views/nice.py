@@ -12,9 +12,10 @@ from contextlib import contextmanager
 from typing import Iterator
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
-from .. import nice_sync
+from .. import jobs, nice_sync
 from ..auth import roles_required
 from ..db import get_session
 from ..models import Appraisal, NiceCandidate, NiceSavedPage, Role
@@ -29,7 +30,6 @@ bp.record_once(lambda state: state.app.extensions.setdefault("nice_client_factor
 
 NICE_ROLES = (Role.alliance, Role.lead, Role.admin)
 REFERENCE_ERROR = "Enter a NICE web address, GID (like GID-TA10914), ID number (like ID4014) or TA number (like TA1037)"
-MAX_FLASHED_LINES = 20
 
 
 nice_staff_only = roles_required(*NICE_ROLES)
@@ -273,27 +273,13 @@ def confirm_saved_page(page_id: int):
     return redirect(url_for("appraisals.show", appraisal_id=appraisal.id))
 
 
-def _flash_outcomes(outcomes: list[nice_sync.RefreshOutcome]) -> None:
-    failed = [o for o in outcomes if not o.ok]
-    changed = [o for o in outcomes if o.ok and o.changed]
-    flash(f"Refreshed {len(outcomes)} appraisal{'' if len(outcomes) == 1 else 's'} from NICE: "
-          f"{len(changed)} changed, {len(outcomes) - len(changed) - len(failed)} unchanged, {len(failed)} failed.")
-    lines = [o.line() for o in failed + changed]
-    for line in lines[:MAX_FLASHED_LINES]:
-        flash(line)
-    if len(lines) > MAX_FLASHED_LINES:
-        flash(f"… and {len(lines) - MAX_FLASHED_LINES} more: see each appraisal's history.")
-
-
 @bp.route("/nice/refresh", methods=["POST"])
 @nice_staff_only
 def refresh_all():
-    """Refresh every tracked appraisal (not the example ones) from NICE."""
-    session = get_session()
-    with nice_client() as client:
-        outcomes = nice_sync.refresh_all(session, current_actor(), client)
-    _flash_outcomes(outcomes)
-    return redirect(url_for("nice.index") + "#tracked")
+    """Start refreshing every tracked appraisal (not the example ones) from NICE in the background,
+    and show its progress (reading NICE can take longer than a web request may)."""
+    job = jobs.start_nice_refresh_all(current_app._get_current_object(), get_session(), current_user)
+    return redirect(url_for("jobs.show", job_id=job.id))
 
 
 @bp.route("/nice/appraisals/<int:appraisal_id>/refresh", methods=["POST"])

@@ -52,9 +52,10 @@ def summary_file(summary: dict, file_type: str):
     return response
 
 
-def file_links(endpoint: str, **values) -> list[tuple[str, str]]:
-    """(label, url) for each file type of a summary."""
-    return [(f"Download as {label}", url_for(endpoint, file_type=kind, **values)) for kind, (_mime, label) in FILE_TYPES.items()]
+def file_links(endpoint: str, *, pdf: bool = True, **values) -> list[tuple[str, str]]:
+    """(label, url) for each file type of a summary (`pdf=False`: the PDF is made by a background job instead)."""
+    return [(f"Download as {label}", url_for(endpoint, file_type=kind, **values))
+            for kind, (_mime, label) in FILE_TYPES.items() if pdf or kind != "pdf"]
 
 
 def _share_url(kind: str, target_id: int) -> str | None:
@@ -86,7 +87,8 @@ def icb(ods_code: str):
     summary = build_icb_summary(get_session(), icb, today=web_today()).to_dict()
     return render_template(
         "summaries/icb.html", summary=summary,
-        files=file_links("summaries.icb_file", ods_code=icb.ods_code), share_url=_share_url("icb", icb.id),
+        files=file_links("summaries.icb_file", pdf=False, ods_code=icb.ods_code), share_url=_share_url("icb", icb.id),
+        pdf_job={"summary": "icb", "target": icb.ods_code},
     )
 
 
@@ -107,7 +109,8 @@ def appraisal(appraisal_id: int):
     summary = build_appraisal_summary(session, row, today=web_today()).to_dict()
     return render_template(
         "summaries/appraisal.html", summary=summary,
-        files=file_links("summaries.appraisal_file", appraisal_id=row.id), share_url=_share_url("appraisal", row.id),
+        files=file_links("summaries.appraisal_file", pdf=False, appraisal_id=row.id), share_url=_share_url("appraisal", row.id),
+        pdf_job={"summary": "appraisal", "target": row.id},
     )
 
 
