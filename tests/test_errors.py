@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 from appraisal_impact import create_app
 from appraisal_impact.models import Appraisal, AuditEntry, DrugPack, Readiness, TrustAppraisalOverride
 from appraisal_impact.queries import editing as editing_queries
-from tests.conftest import PASSWORD, TEST_DATABASE_URL, make_user
+from tests.conftest import PASSWORD, make_user
 from tests.editing_support import people, signed_in, text_of, trust  # noqa: F401
 from appraisal_impact.models import Role
 
