@@ -579,16 +579,26 @@ def _national_starts(
     first_week = np.array([weeks_before_grid + (w if w is not None else 0) for w in start_weeks])
     known = np.array([w is not None for w in start_weeks])
     weeks_since_start = np.arange(n_internal)[None, :] - first_week[:, None]
-    year = np.floor(np.maximum(weeks_since_start, 0) * 7 / DAYS_PER_YEAR).astype(int)
-    uptake_this_year = np.take_along_axis(uptake, np.minimum(year, n_years - 1), axis=1)
     growth = np.array([1 + a.eligible_growth_percent_per_year / 100 for a in appraisals])
     eligible = (
-        np.array([a.national_eligible_per_year for a in appraisals])[:, None]
-        * eligible_multipliers[:, None]
-        * growth[:, None] ** year
-    )
+        np.array([a.national_eligible_per_year for a in appraisals]) * eligible_multipliers
+    )[:, None]
+
+    def starts_a_week_in_year(year: np.ndarray) -> np.ndarray:
+        """[A, W] national starts a week at the rate of year ``year`` (0-based) from the start."""
+        uptake_this_year = np.take_along_axis(uptake, np.minimum(year, n_years - 1), axis=1)
+        return eligible * growth[:, None] ** year * uptake_this_year / WEEKS_PER_YEAR
+
+    # Years from the start are 365.25 days from the start week's Monday; a week that straddles a
+    # year's end takes each year's rate for the days it holds of that year (as the year-from-start
+    # totals count it), so uptake changes at the year boundary, not at week 53.
+    first_day = np.maximum(weeks_since_start, 0) * 7.0
+    year = np.floor(first_day / DAYS_PER_YEAR).astype(int)
+    days_in_this_year = np.clip(DAYS_PER_YEAR * (year + 1) - first_day, 0.0, 7.0)
+    fraction_this_year = days_in_this_year / 7.0
+    rate = fraction_this_year * starts_a_week_in_year(year) + (1 - fraction_this_year) * starts_a_week_in_year(year + 1)
     active = (weeks_since_start >= 0) & known[:, None]
-    starts[active] = (eligible * uptake_this_year / WEEKS_PER_YEAR)[active]
+    starts[active] = rate[active]
     return starts
 
 
@@ -855,7 +865,8 @@ def year_from_start_weeks(start_week: int | None, year: int, n_weeks: int) -> sl
     start, in days, lies in [365.25 (year−1), 365.25 year). None if not wholly on the grid."""
     if start_week is None:
         return None
-    first = start_week + math.ceil(DAYS_PER_YEAR * (year - 1) / 7)
+    # the week holding day 365.25 (y−1) may straddle the year's start: it belongs in part
+    first = start_week + math.floor(DAYS_PER_YEAR * (year - 1) / 7)
     end = start_week + math.ceil(DAYS_PER_YEAR * year / 7)
     if first < 0 or end > n_weeks:
         return None
@@ -892,11 +903,27 @@ def _aggregate(weekly: pd.DataFrame, labels: pd.Index | np.ndarray, name: str) -
     return out[list(weekly.columns)]
 
 
+def _by_day(weekly: pd.DataFrame, labels_of_days, name: str) -> pd.DataFrame:
+    """Periods made of days: each week's flows are spread evenly over its 7 days (Monday to
+    Sunday) and summed per period; stocks are the mean over the period's days. So a week that
+    straddles two periods counts for the days it holds of each (a financial year is 365 or 366
+    days, never 53 Mondays). ``labels_of_days(days)`` gives each day's period, or None to drop it."""
+    if weekly.empty:
+        return weekly.iloc[:0].rename_axis(name)
+    days = (weekly.index.to_numpy()[:, None] + np.arange(7)[None, :] * np.timedelta64(1, "D")).ravel()
+    labels = np.asarray(labels_of_days(pd.DatetimeIndex(days)), dtype=object)
+    keep = np.array([label is not None for label in labels])
+    values = np.repeat(weekly.to_numpy(dtype=float), 7, axis=0)
+    daily = pd.DataFrame(values[keep], columns=weekly.columns)
+    flows = [c for c in weekly.columns if c not in STOCK_MEASURES]
+    daily[flows] = daily[flows] / 7.0
+    return _aggregate(daily, labels[keep], name)
+
+
 def by_calendar_month(weekly: pd.DataFrame) -> pd.DataFrame:
-    """Monthly figures: flows summed and stocks averaged over the weeks whose Monday falls in
-    the month (so months sum to the weekly total). Index "2026-04"."""
-    labels = weekly.index.strftime("%Y-%m")
-    return _aggregate(weekly, labels, "month")
+    """Monthly figures: flows summed and stocks averaged over the month's days, each week's flow
+    spread over its 7 days (so months sum to the weekly total). Index "2026-04"."""
+    return _by_day(weekly, lambda days: days.strftime("%Y-%m"), "month")
 
 
 def financial_year_label(day: date | pd.Timestamp) -> str:
@@ -905,19 +932,58 @@ def financial_year_label(day: date | pd.Timestamp) -> str:
     return f"{start_year}/{(start_year + 1) % 100:02d}"
 
 
+def _financial_year_labels(days: pd.DatetimeIndex) -> np.ndarray:
+    start_years = np.where(days.month >= 4, days.year, days.year - 1)
+    return np.array([f"{y}/{(y + 1) % 100:02d}" for y in start_years], dtype=object)
+
+
 def by_financial_year(weekly: pd.DataFrame) -> pd.DataFrame:
-    """Financial-year figures, each week in the year of its Monday. Index "2026/27"."""
-    labels = [financial_year_label(day) for day in weekly.index]
-    return _aggregate(weekly, labels, "financial_year")
+    """Financial-year figures (April–March), index "2026/27": each week counts for the days it
+    holds of each year, so a year is 365 or 366 days whichever weekday 1 April falls on (2030/31
+    starts on a Monday and would otherwise hold 53 Mondays). The first and last years of a grid
+    may be partial: see :func:`financial_year_days_on_grid`."""
+    return _by_day(weekly, _financial_year_labels, "financial_year")
+
+
+def financial_year_days_on_grid(week_starts: pd.DatetimeIndex) -> pd.Series:
+    """Days of each financial year that the grid covers (365 or 366 for a whole year)."""
+    days = pd.DatetimeIndex(
+        (week_starts.to_numpy()[:, None] + np.arange(7)[None, :] * np.timedelta64(1, "D")).ravel()
+    )
+    return pd.Series(_financial_year_labels(days)).value_counts().sort_index().rename_axis("financial_year")
 
 
 def by_year_from_start(weekly: pd.DataFrame, effective_start: date) -> pd.DataFrame:
-    """Figures by year from the effective start (index 1, 2, ...); weeks before it dropped.
+    """Figures by year from the effective start (index 1, 2, ...), whole years only.
 
-    Years follow the uptake years: week offsets from the start week in [365.25 (y−1), 365.25 y) days.
+    Year y is days [365.25 (y−1), 365.25 y) from the start week's Monday (the uptake years);
+    a week counts for the fraction of its 7 days inside each year (as :func:`year_from_start_weights`),
+    so a year holds 52.18 weeks, not 53. Flows are summed with those weights, stocks averaged. Weeks
+    before the start, and a year not wholly on the grid, are left out.
     """
     start_monday = pd.Timestamp(monday_on_or_before(effective_start))
-    offsets_days = (weekly.index - start_monday).days.to_numpy()
-    keep = offsets_days >= 0
-    years = np.floor(offsets_days[keep] / DAYS_PER_YEAR).astype(int) + 1
-    return _aggregate(weekly[keep], years, "year_from_start")
+    n_weeks = len(weekly.index)
+    if not n_weeks:
+        return weekly.iloc[:0].rename_axis("year_from_start")
+    start_week = (start_monday - weekly.index[0]).days // 7
+    rows, years = [], []
+    year = 1
+    while True:
+        weights = year_from_start_weights(start_week, year, n_weeks)
+        if weights is None:
+            if start_week + math.ceil(DAYS_PER_YEAR * year / 7) > n_weeks:
+                break
+            year += 1  # a year that began before the grid
+            continue
+        rows.append(weights)
+        years.append(year)
+        year += 1
+    values = weekly.to_numpy(dtype=float)
+    out = pd.DataFrame(
+        np.array(rows).reshape(len(rows), n_weeks) @ values if rows else np.zeros((0, values.shape[1])),
+        index=pd.Index(years, name="year_from_start"), columns=weekly.columns,
+    )
+    if rows:
+        for stock in STOCK_MEASURES & set(weekly.columns):
+            out[stock] = out[stock] / np.array(rows).sum(axis=1)
+    return out

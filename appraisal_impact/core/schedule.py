@@ -5,7 +5,11 @@ receives cycle k with probability p_k:
 
 * fixed course: p_k = 1 for k < max cycles;
 * until progression: p_k = exp(−ln2 × k × L / M) for a median time on treatment M days,
-  capped at max cycles and/or max years (cap = floor(max years × 365.25 / L) cycles).
+  capped at max cycles and/or a stop rule in years.
+
+A stop rule of Y years gives every cycle that starts before the stop date: cycle k is given
+when k × L < Y × 365.25 days, so the cap is ceil(Y × 365.25 / L) cycles (a year of q6w is 9
+cycles: days 0, 42, ... 336; 2 years of q3w is 35). Where both are set the smaller cap applies.
 
 A patient who starts in week 0 (on its Monday) attends on day d (1-based) of cycle k in
 week floor((k × L + d − 1) / 7). A kernel ``a[w]`` is the expected count in week w after a
@@ -35,7 +39,8 @@ class RegimenSchedule:
         (1-based), e.g. (1,) or (1, 8). Empty for oral regimens.
     max_cycles : fixed course length, or the cap for "until progression" [cycles].
     median_time_on_treatment_days : M [days]; ``None`` means a fixed course.
-    max_years : stop rule, e.g. 2 for many checkpoint inhibitors [years].
+    max_years : stop rule, e.g. 2 for many checkpoint inhibitors [years]: every cycle that starts
+        before the stop date is given (see :attr:`cycles_before_stop_date`).
     is_oral : oral regimen: no chair attendances, but cycles (verification, dispensing,
         clinic) still count.
     """
@@ -71,8 +76,19 @@ class RegimenSchedule:
         if self.max_cycles is not None:
             caps.append(self.max_cycles)
         if self.max_years is not None:
-            caps.append(math.floor(self.max_years * DAYS_PER_YEAR / self.cycle_length_days))
+            caps.append(self.cycles_before_stop_date)
         return min(caps) if caps else None
+
+    @property
+    def cycles_before_stop_date(self) -> int | None:
+        """Cycles that start before the stop date of a stop rule in years [cycles]: cycle k (from 0)
+        starts on day k × L and is given when k × L < max years × 365.25, i.e.
+        ceil(max years × 365.25 / L) cycles (1 year q14d: 27; q21d: 18; q28d: 14; q42d: 9)."""
+        if self.max_years is None:
+            return None
+        stop_day = self.max_years * DAYS_PER_YEAR
+        # ceil, but a cycle starting exactly on the stop day is not given (k × L < stop day)
+        return max(math.ceil(stop_day / self.cycle_length_days - 1e-9), 0)
 
     def with_time_on_treatment_scaled(self, multiplier: float) -> RegimenSchedule:
         """Median time on treatment × multiplier; a fixed course is unchanged."""
