@@ -21,6 +21,7 @@ Approximations (named, so a reader can check them):
 
 from __future__ import annotations
 
+import math
 import threading
 import uuid
 from collections import OrderedDict
@@ -37,7 +38,11 @@ from .core.drug_cost import Dose, DoseBasis, Pack, PatientSize, Wastage, adminis
 from .core.schedule import RegimenSchedule
 from .planning import deadlines_for
 
-TUMOUR_SITE_SHARE_NOTE = "alliance tumour-site share, as a fraction of England's patients"
+# A tumour-site share is the trust's share of the alliance's patients with that cancer (the seed
+# files' and the editing page's meaning); the core turns it into a fraction of England's patients
+# with the alliance's population (core.impact.ModelInputs.alliance_site_shares).
+TUMOUR_SITE_SHARE_NOTE = "share of the alliance's patients with this cancer treated at the trust"
+DELIVERY_HRGS = ("SB12Z", "SB13Z", "SB14Z", "SB15Z")
 
 
 @dataclass(frozen=True)
@@ -78,6 +83,8 @@ class LoadedInputs:
     unpriced_regimens: tuple[str, ...]
     appraisal_rows: dict[int, m.Appraisal] = field(default_factory=dict)
     trust_rows: dict[str, m.Trust] = field(default_factory=dict)
+    # appraisal key (id as text) -> its own regimens with a drug the viewer has no price for
+    unpriced_by_appraisal: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def _reference(values: dict[str, m.ReferenceValue], key: str, default: float) -> float:
@@ -177,8 +184,15 @@ def _core_regimen(regimen: m.Regimen, components: list[m.RegimenComponent], drug
         clinic_appointments_per_cycle=_clinic_appointments_per_cycle(regimen),
         clinic_minutes_per_appointment=clinic_minutes,
         drug_cost_per_cycle=drug_cost_per_cycle,
-        first_attendance_hrg=regimen.delivery_hrg_first if regimen.delivery_hrg_first in ("SB12Z", "SB13Z", "SB14Z") else "SB12Z",
+        first_attendance_hrg=_hrg(regimen.delivery_hrg_first, "SB12Z"),
+        subsequent_attendance_hrg=_hrg(regimen.delivery_hrg_subsequent, "SB15Z"),
     )
+
+
+def _hrg(code: str | None, default: str) -> str:
+    """A chair attendance's delivery HRG as stored (SB12Z–SB15Z), else ``default``."""
+    code = (code or "").strip().upper()
+    return code if code in DELIVERY_HRGS else default
 
 
 def _clinic_appointments_per_cycle(regimen: m.Regimen) -> float:
@@ -205,6 +219,19 @@ def grid_start(today: date, effective_starts: list[date | None]) -> date:
     known = [d for d in effective_starts if d is not None]
     earliest = min([today, *known])
     return core.monday_on_or_before(max(earliest, date(today.year - 2, today.month, min(today.day, 28))))
+
+
+def horizon_weeks(grid_first_monday: date, effective_starts: list[date | None]) -> int:
+    """Weeks on the grid: at least 260, and enough that every appraisal with a known start has
+    five whole years (5 × 365.25 days) from the Monday of its effective start."""
+    whole_years = core.YEARS_MODELLED * core.DAYS_PER_YEAR
+    weeks = core.HORIZON_WEEKS
+    for start in effective_starts:
+        if start is None:
+            continue
+        start_week = (core.monday_on_or_before(start) - grid_first_monday).days // 7
+        weeks = max(weeks, start_week + math.ceil(whole_years / 7))
+    return weeks
 
 
 def model_inputs(session: Session, *, prices: PriceView = PriceView(), today: date | None = None,
@@ -326,16 +353,20 @@ def model_inputs(session: Session, *, prices: PriceView = PriceView(), today: da
         for o in session.exec(select(m.TrustAppraisalOverride))
         if appraisal_ids is None or o.appraisal_id in appraisal_ids
     }
+    # share_pct is the trust's % of the alliance's patients with that cancer (see TUMOUR_SITE_SHARE_NOTE)
     site_shares = {
         (trust_by_id[s.trust_id].ods_code, s.tumour_site): s.share_pct / 100
         for s in session.exec(select(m.TumourSiteShare))
     }
+    starts = [a.effective_start for a in core_appraisals]
+    first_monday = grid_start(today, starts)
     inputs = core.ModelInputs(
         appraisals=tuple(core_appraisals),
         trusts=core_trusts,
-        grid_start=grid_start(today, [a.effective_start for a in core_appraisals]),
+        grid_start=first_monday,
+        n_weeks=horizon_weeks(first_monday, starts),
         local_patients=local_patients,
-        tumour_site_shares=site_shares,
+        alliance_site_shares=site_shares,
         regimen_overrides=tuple(overrides),
         tariffs=_tariffs(session, values),
         england_population=_reference(values, "england_population", core.ENGLAND_POPULATION),
@@ -343,7 +374,13 @@ def model_inputs(session: Session, *, prices: PriceView = PriceView(), today: da
     # only regimens the pipeline uses: a library regimen no appraisal brings in costs nobody anything
     used = {link.regimen_id for a in appraisal_rows for link in links.get(a.id, [])}
     unpriced_names = tuple(sorted(regimens[r].name for r in unpriced & used))
-    return LoadedInputs(inputs, unpriced_names, {a.id: a for a in appraisal_rows}, {t.ods_code: t for t in trusts})
+    unpriced_by_appraisal = {
+        str(a.id): tuple(sorted({regimens[link.regimen_id].name for link in links.get(a.id, [])
+                                 if link.regimen_id in unpriced}))
+        for a in appraisal_rows
+    }
+    return LoadedInputs(inputs, unpriced_names, {a.id: a for a in appraisal_rows}, {t.ods_code: t for t in trusts},
+                        unpriced_by_appraisal)
 
 
 # --- cached runs --------------------------------------------------------------------------------

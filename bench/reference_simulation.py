@@ -113,7 +113,11 @@ def _add_cohort(weeks, cohort_week, cohort, regimen, tariffs):
         else regimen.chair_minutes_later_cycles
     )
     first_price = {"SB12Z": tariffs.sb12z_simple_first, "SB13Z": tariffs.sb13z_complex_first,
-                   "SB14Z": tariffs.sb14z_prolonged_first}[regimen.first_attendance_hrg]
+                   "SB14Z": tariffs.sb14z_prolonged_first,
+                   "SB15Z": tariffs.sb15z_subsequent}[regimen.first_attendance_hrg]
+    subsequent_price = {"SB12Z": tariffs.sb12z_simple_first, "SB13Z": tariffs.sb13z_complex_first,
+                        "SB14Z": tariffs.sb14z_prolonged_first,
+                        "SB15Z": tariffs.sb15z_subsequent}[regimen.subsequent_attendance_hrg]
     chair_days = [] if schedule.is_oral else sorted(set(schedule.attendance_days))
     _add(weeks, cohort_week, "new_starts", cohort)
     k = 0
@@ -145,7 +149,7 @@ def _add_cohort(weeks, cohort_week, cohort, regimen, tariffs):
             _add(weeks, week, "aseptic_items", patients * regimen.aseptic_items_per_attendance)
             _add(weeks, week, "aseptic_hours",
                  patients * regimen.aseptic_items_per_attendance * regimen.aseptic_minutes_per_item / 60)
-            price = first_price if position == 0 else tariffs.sb15z_subsequent
+            price = first_price if position == 0 else subsequent_price
             _add(weeks, week, "delivery_cost", patients * price)
         k += 1
     _add_on_treatment(weeks, cohort_week, cohort, schedule)

@@ -35,7 +35,9 @@ WEEKS_PER_YEAR = 52.18  # domain guide §4.4
 DAYS_PER_YEAR = 365.25
 ENGLAND_POPULATION = 57_690_300  # ONS mid-2023 (domain guide §5)
 HORIZON_WEEKS = 260  # 5 years
-STEADY_STATE_WEEKS = 52  # steady state = mean of the last 52 weeks of the horizon
+STEADY_STATE_WEEKS = 52  # a pipeline's steady state = mean of the grid's last 52 weeks
+STEADY_STATE_YEAR = 5  # an appraisal's steady state = the mean week of its fifth year from the start
+YEARS_MODELLED = 5  # the grid holds five whole years from every appraisal's effective start
 
 # Planning defaults [estimate] (domain guide §5).
 ASEPTIC_MINUTES_PER_ITEM = 51.0  # Northern Cancer Network capacity formula
@@ -99,15 +101,22 @@ class DeliveryTariffs:
     source: str = "National Cost Collection (figures in domain guide §5; SB11Z and clinic not set)"
 
     def first_attendance(self, hrg: str) -> float:
+        """Cost of an attendance at ``hrg`` [£]: SB12Z–SB14Z (first attendance of a cycle) or
+        SB15Z (subsequent elements, e.g. an extra dose given within another regimen's cycle)."""
+        return self.attendance(hrg)
+
+    def attendance(self, hrg: str) -> float:
+        """Cost of one attendance costed at ``hrg`` (SB12Z, SB13Z, SB14Z or SB15Z) [£]."""
         prices = {
             "SB12Z": self.sb12z_simple_first,
             "SB13Z": self.sb13z_complex_first,
             "SB14Z": self.sb14z_prolonged_first,
+            "SB15Z": self.sb15z_subsequent,
         }
         try:
             return prices[hrg.upper()]
         except KeyError:
-            raise ValueError(f"first-attendance HRG must be SB12Z, SB13Z or SB14Z, not {hrg!r}") from None
+            raise ValueError(f"an attendance's HRG must be SB12Z, SB13Z, SB14Z or SB15Z, not {hrg!r}") from None
 
 
 @dataclass(frozen=True)
@@ -128,8 +137,10 @@ class Regimen:
     clinic_appointments_per_cycle : [appointments/cycle], default 1 (review before each cycle, UKONS).
     clinic_minutes_per_appointment : [minutes], default 20 [estimate].
     drug_cost_per_cycle : [£/cycle], from :mod:`.drug_cost` at the price the caller may see.
-    first_attendance_hrg : SB12Z, SB13Z or SB14Z; later attendances of a cycle are SB15Z;
-        oral regimens are SB11Z per cycle.
+    first_attendance_hrg : HRG of a cycle's first attendance: SB12Z, SB13Z or SB14Z, or SB15Z
+        for doses that are subsequent elements of another regimen's cycle (TA917's extra
+        daratumumab doses); oral regimens are SB11Z per cycle.
+    subsequent_attendance_hrg : HRG of a cycle's later attendances, default SB15Z.
     counts_patients : False for a regimen given alongside another the appraisal brings in
         (e.g. extra loading doses): it adds attendances, time and cost but no new patients and
         no patients on treatment, so patients are not counted twice.
@@ -148,6 +159,7 @@ class Regimen:
     drug_cost_per_cycle: float = 0.0
     first_attendance_hrg: str = "SB12Z"
     counts_patients: bool = True
+    subsequent_attendance_hrg: str = "SB15Z"
 
     def coefficients(self, tariffs: DeliveryTariffs) -> np.ndarray:
         """[measure, kernel row] matrix turning kernel rows into measures."""
@@ -180,10 +192,11 @@ class Regimen:
         if self.schedule.is_oral:
             coef[_M["delivery_cost"], cycles] = tariffs.sb11z_oral_per_cycle
         else:
-            # first of cycle at SB12Z-14Z; every other attendance at SB15Z
-            first_price = tariffs.first_attendance(self.first_attendance_hrg)
-            coef[_M["delivery_cost"], [first, later]] = tariffs.sb15z_subsequent
-            coef[_M["delivery_cost"], first_of_cycle] = first_price - tariffs.sb15z_subsequent
+            # first of cycle at its HRG (SB12Z-14Z); every other attendance at the subsequent HRG (SB15Z)
+            first_price = tariffs.attendance(self.first_attendance_hrg)
+            subsequent_price = tariffs.attendance(self.subsequent_attendance_hrg)
+            coef[_M["delivery_cost"], [first, later]] = subsequent_price
+            coef[_M["delivery_cost"], first_of_cycle] = first_price - subsequent_price
         coef[_M["clinic_cost"], cycles] = self.clinic_appointments_per_cycle * tariffs.clinic_per_appointment
         return coef
 
@@ -323,7 +336,13 @@ class ModelInputs:
     local_patients : (appraisal key, trust code) → the trust's eligible [patients/year]
         (first precedence).
     tumour_site_shares : (trust code, tumour site) → the trust's fraction of England's
-        patients for that site, set by the alliance (second precedence).
+        patients for that site (second precedence; kept for callers that work in England's terms).
+    alliance_site_shares : (trust code, tumour site) → the trust's share of the alliance's
+        patients with that cancer, as the alliance sets it (e.g. from SACT dataset activity)
+        [fraction of the alliance]; second precedence. The alliance's patients are England's ×
+        the alliance's population / England's, the alliance's population being the sum of its
+        trusts' catchments: RHM with 40% of Wessex lung patients, Wessex 2,595,000 people, has
+        40% × 2,595,000 / 57,690,300 = 1.80% of England's (TA1037: 352 × 1.80% = 6.3 a year).
     regimen_overrides : trusts' own regimen figures.
     tariffs : delivery costs.
     england_population : [people], default 57,690,300 (ONS mid-2023).
@@ -335,6 +354,7 @@ class ModelInputs:
     n_weeks: int = HORIZON_WEEKS
     local_patients: Mapping[tuple[str, str], float] = field(default_factory=dict)
     tumour_site_shares: Mapping[tuple[str, str], float] = field(default_factory=dict)
+    alliance_site_shares: Mapping[tuple[str, str], float] = field(default_factory=dict)
     regimen_overrides: tuple[RegimenOverride, ...] = ()
     tariffs: DeliveryTariffs = DeliveryTariffs()
     england_population: float = ENGLAND_POPULATION
@@ -348,6 +368,18 @@ SHARE_FROM_CATCHMENT = "catchment population / England population"
 SHARE_SOURCES = (SHARE_FROM_CATCHMENT, SHARE_FROM_TUMOUR_SITE, SHARE_FROM_LOCAL_PATIENTS)
 
 
+def alliance_population(inputs: ModelInputs) -> float:
+    """The alliance's population: the sum of its trusts' catchments [people]."""
+    return float(sum(t.catchment_population for t in inputs.trusts))
+
+
+def alliance_site_share_of_england(share_of_alliance: float, alliance_people: float,
+                                   england_population: float = ENGLAND_POPULATION) -> float:
+    """A trust's fraction of England's patients from its share of the alliance's patients with a
+    cancer: share × alliance population / England population [fraction]."""
+    return share_of_alliance * alliance_people / england_population
+
+
 def trust_shares(inputs: ModelInputs) -> tuple[np.ndarray, np.ndarray]:
     """Each trust's fraction of England's patients per appraisal [A, T], and the rule used
     as an index into :data:`SHARE_SOURCES` [A, T] (later rules take precedence)."""
@@ -357,7 +389,10 @@ def trust_shares(inputs: ModelInputs) -> tuple[np.ndarray, np.ndarray]:
     shares = np.tile(catchment, (len(inputs.appraisals), 1))
     sources = np.zeros(shares.shape, dtype=np.int8)
     sites = np.array([a.tumour_site for a in inputs.appraisals], dtype=object)
-    for (trust_code, site), share in inputs.tumour_site_shares.items():
+    alliance_fraction = alliance_population(inputs) / inputs.england_population
+    site_shares = [(key, share) for key, share in inputs.tumour_site_shares.items()]
+    site_shares += [(key, share * alliance_fraction) for key, share in inputs.alliance_site_shares.items()]
+    for (trust_code, site), share in site_shares:
         t = trust_index.get(trust_code)
         if t is None or site is None:
             continue
@@ -394,17 +429,79 @@ def _fft_length(minimum: int) -> int:
 
 
 def run_model(inputs: ModelInputs, scenario: Scenario | str = Scenario.CENTRAL) -> ImpactResult:
-    """Run the model for one scenario (low, central or high multipliers of every appraisal)."""
+    """Run the model for one scenario.
+
+    Central: every appraisal at its central figures. Low and high bound each figure of each
+    appraisal at each trust, week by week: low is the lowest value of that figure over the
+    central case and the four combinations of {low, high} patient numbers (eligible × uptake)
+    and {low, high} time on the new treatment; high the highest. So low ≤ central ≤ high holds
+    for every figure, net figures included: where an appraisal's net figure is a saving (it
+    displaces more than it brings in), its low case is the one with more patients, not fewer.
+    Brought-in and displaced figures are bounded the same way, each on its own, so a low net
+    figure need not equal low brought in − low displaced. The time-on-treatment spread applies to
+    the regimens an appraisal brings in; those it only displaces keep their central time (the
+    uncertainty is about the new treatment). The pipeline's totals add each appraisal's bound.
+    """
     scenario = Scenario(scenario)
     appraisals = inputs.appraisals
-    return run_with_multipliers(
-        inputs,
-        eligible_multipliers=np.array([a.eligible_spread.multiplier(scenario) for a in appraisals]),
-        uptake_multipliers=np.array([a.uptake_spread.multiplier(scenario) for a in appraisals]),
-        time_on_treatment_multipliers=np.array(
-            [a.time_on_treatment_spread.multiplier(scenario) for a in appraisals]
-        ),
-        scenario_label=scenario.value,
+    if scenario is Scenario.CENTRAL:
+        return run_with_multipliers(inputs, scenario_label=scenario.value)
+
+    def spread(name: str, level: Scenario) -> np.ndarray:
+        return np.array([getattr(a, name).multiplier(level) for a in appraisals])
+
+    runs = [run_with_multipliers(inputs, scenario_label=scenario.value)]
+    for patients in (Scenario.LOW, Scenario.HIGH):
+        for time in (Scenario.LOW, Scenario.HIGH):
+            runs.append(run_with_multipliers(
+                inputs,
+                eligible_multipliers=spread("eligible_spread", patients),
+                uptake_multipliers=spread("uptake_spread", patients),
+                time_on_treatment_multipliers=spread("time_on_treatment_spread", time),
+                scenario_label=scenario.value,
+            ))
+    return _bound(runs, lowest=scenario is Scenario.LOW)
+
+
+def _bound(runs: Sequence[ImpactResult], *, lowest: bool) -> ImpactResult:
+    """Week-by-week lowest (or highest) of each appraisal's figures at each trust over ``runs``
+    (the same inputs at different multipliers); pipeline totals add the appraisals' bounds."""
+    pick = np.minimum if lowest else np.maximum
+    central = runs[0]
+
+    def reduce(arrays):
+        out = arrays[0]
+        for array in arrays[1:]:
+            out = pick(out, array)
+        return out
+
+    national_in = reduce([r.national_brought_in for r in runs])
+    national_out = reduce([r.national_displaced for r in runs])
+    national_net = reduce([r.national_brought_in - r.national_displaced for r in runs])
+    shares = central.shares
+    n_appraisals, n_trusts = shares.shape
+    # a trust with its own regimen figures is not share × England: bound its series directly
+    touched = sorted({(int(a), effect.trust) for effect in central.override_effects
+                      for a in central.pair_appraisal[effect.pairs]})
+    explicit = {}
+    for a, t in touched:
+        for component in Component:
+            explicit[(a, t, component.value)] = reduce([r._appraisal_trust(a, t, component) for r in runs])
+    trust_net = np.einsum("at,amw->tmw", shares, national_net)
+    for a, t in touched:
+        trust_net[t] += explicit[(a, t, Component.NET.value)] - shares[a, t] * national_net[a]
+    local_eligible = reduce([r.local_eligible_per_year for r in runs])
+    for array in (national_in, national_out, national_net, trust_net, local_eligible, *explicit.values()):
+        array.setflags(write=False)
+    return replace(
+        central,
+        local_eligible_per_year=local_eligible,
+        national_brought_in=national_in,
+        national_displaced=national_out,
+        national_net=national_net,
+        trust_net=trust_net,
+        override_effects=(),
+        explicit_series=explicit,
     )
 
 
@@ -466,7 +563,9 @@ def run_with_multipliers(
     kernel_keys: dict[tuple[Regimen, float], int] = {}
     pair_kernel = np.empty(n_pairs, dtype=int)
     for p, (a, regimen) in enumerate(zip(pair_appraisal, pair_regimen)):
-        key = (regimen, 1.0 if regimen.schedule.is_fixed_course else float(time_multipliers[a]))
+        # the time-on-treatment spread is the new treatment's: regimens only displaced keep their central time
+        scaled = not regimen.schedule.is_fixed_course and pair_in[p] > 0
+        key = (regimen, float(time_multipliers[a]) if scaled else 1.0)
         pair_kernel[p] = kernel_keys.setdefault(key, len(kernel_keys))
     kernels = np.zeros((len(kernel_keys), len(KERNEL_ROWS), n_internal))
     for (regimen, multiplier), k in kernel_keys.items():
@@ -642,6 +741,10 @@ class ImpactResult:
     basis, pair_appraisal, pair_in, pair_out : national kernel-row series of each
         (appraisal, regimen) pair [pair, row, week], its appraisal and its shares brought in
         and displaced; with ``override_effects`` they give the trusts' override corrections.
+    national_net : [appraisal, measure, week] England net, where it is not brought in −
+        displaced (the low and high scenarios bound each figure separately); None otherwise.
+    explicit_series : (appraisal, trust, component) → [measure, week] series held whole
+        (a low or high bound at a trust with its own regimen figures).
     """
 
     scenario: str
@@ -660,6 +763,8 @@ class ImpactResult:
     pair_in: np.ndarray = field(repr=False)
     pair_out: np.ndarray = field(repr=False)
     override_effects: tuple[_OverrideEffect, ...] = field(repr=False)
+    national_net: np.ndarray | None = field(default=None, repr=False)
+    explicit_series: Mapping[tuple[int, int, str], np.ndarray] = field(default_factory=dict, repr=False)
 
     # ---- lookups
 
@@ -693,9 +798,14 @@ class ImpactResult:
             return self.national_brought_in[a]
         if component is Component.DISPLACED:
             return self.national_displaced[a]
+        if self.national_net is not None:
+            return self.national_net[a]
         return self.national_brought_in[a] - self.national_displaced[a]
 
     def _appraisal_trust(self, a: int, t: int, component: Component) -> np.ndarray:
+        explicit = self.explicit_series.get((a, t, component.value))
+        if explicit is not None:
+            return explicit
         series = self.shares[a, t] * self._national(a, component)
         for effect in self.override_effects:
             if effect.trust != t:
@@ -767,28 +877,52 @@ class ImpactResult:
 
     # ---- summaries
 
+    def steady_state_weights(self, appraisal: str | int | None = None) -> np.ndarray:
+        """Weights [week] (summing to 1) of the weeks that make an appraisal's steady state: the
+        fifth year from its effective start (the mean week of that year). For the whole pipeline
+        (``appraisal`` None), or an appraisal whose start is unknown, the grid's last 52 weeks,
+        which the grid makes at least the fifth year of every appraisal."""
+        n_weeks = len(self.week_starts)
+        if appraisal is not None:
+            a = appraisal if isinstance(appraisal, int) else self._appraisal_index(appraisal)
+            weights = year_from_start_weights(self.start_weeks[a], STEADY_STATE_YEAR, n_weeks)
+            if weights is not None:
+                return weights / weights.sum()
+        weights = np.zeros(n_weeks)
+        weights[-STEADY_STATE_WEEKS:] = 1.0 / min(STEADY_STATE_WEEKS, n_weeks)
+        return weights
+
     def steady_state(self, measure: str, component: str = "net") -> pd.DataFrame:
-        """Mean weekly value over the last 52 weeks of the horizon, [appraisal × trust].
+        """Each appraisal's steady state at each trust, [appraisal × trust]: the mean week of the
+        fifth year from the appraisal's effective start (:meth:`steady_state_weights`).
 
         Defined as that mean (not an analytic limit) so that it is what the weekly chart
         shows; for a course that has not reached steady state by then it is the level reached.
         """
+        weights = np.stack([self.steady_state_weights(a) for a in range(len(self.appraisals))]) if self.appraisals \
+            else np.zeros((0, len(self.week_starts)))
+        return self.weighted_values(measure, weights, component)
+
+    def weighted_values(self, measure: str, weights: np.ndarray, component: str = "net") -> pd.DataFrame:
+        """Σ_week weights[a, week] × the measure of appraisal a at each trust, [appraisal × trust];
+        ``weights`` [appraisal, week] or [week] (the same for every appraisal). A mean over a
+        period when the weights sum to 1; a total when they are 1 over its weeks."""
         m = _M[measure]
         component = Component(component)
-        if component is Component.BROUGHT_IN:
-            national = self.national_brought_in[:, m]
-        elif component is Component.DISPLACED:
-            national = self.national_displaced[:, m]
-        else:
-            national = self.national_brought_in[:, m] - self.national_displaced[:, m]
-        window = slice(-STEADY_STATE_WEEKS, None)
-        values = self.shares * national[:, window].mean(axis=1)[:, None]
-        basis_means = self.basis[:, :, window].mean(axis=2)  # [pair, row]
-        pair_weights = self._pair_weights(component)
-        for effect in self.override_effects:
-            appraisals = self.pair_appraisal[effect.pairs]
-            change = pair_weights[effect.pairs] * (basis_means[effect.pairs] @ effect.delta[m])
-            np.add.at(values[:, effect.trust], appraisals, self.shares[appraisals, effect.trust] * change)
+        weights = np.broadcast_to(np.asarray(weights, dtype=float), (len(self.appraisals), len(self.week_starts)))
+        national = np.stack([self._national(a, component)[m] for a in range(len(self.appraisals))]) \
+            if self.appraisals else np.zeros((0, len(self.week_starts)))
+        values = self.shares * np.einsum("aw,aw->a", national, weights)[:, None]
+        if self.override_effects:
+            basis_means = np.einsum("prw,pw->pr", self.basis, weights[self.pair_appraisal])  # [pair, row]
+            pair_weights = self._pair_weights(component)
+            for effect in self.override_effects:
+                appraisals = self.pair_appraisal[effect.pairs]
+                change = pair_weights[effect.pairs] * (basis_means[effect.pairs] @ effect.delta[m])
+                np.add.at(values[:, effect.trust], appraisals, self.shares[appraisals, effect.trust] * change)
+        for (a, t, name), series in self.explicit_series.items():
+            if name == component.value:
+                values[a, t] = series[m] @ weights[a]
         return pd.DataFrame(values, index=pd.Index(self.appraisal_keys, name="appraisal"),
                             columns=pd.Index(self.trust_codes, name="trust"))
 
@@ -813,7 +947,7 @@ class ImpactResult:
         rows = []
         for t, trust in enumerate(self.trusts):
             series = self._appraisal_trust(a, t, component)
-            rows.append(self._summary_row(series, self.start_weeks[a], trust)
+            rows.append(self._summary_row(series, self.start_weeks[a], trust, self.steady_state_weights(a))
                         | {"share": self.shares[a, t], "share_source": SHARE_SOURCES[self.share_source_index[a, t]],
                            "local_eligible_per_year": self.local_eligible_per_year[a, t]})
         frame = pd.DataFrame(rows, index=pd.Index(self.trust_codes, name="trust"))
@@ -825,13 +959,15 @@ class ImpactResult:
         year-from-start has no meaning across appraisals. Columns as in
         :meth:`appraisal_by_trust_summary` (the ``*_steady_state`` ones)."""
         rows = [
-            {k: v for k, v in self._summary_row(self.trust_net[t], None, trust).items() if "year" not in k}
+            {k: v for k, v in self._summary_row(self.trust_net[t], None, trust, self.steady_state_weights()).items()
+             if "year" not in k}
             for t, trust in enumerate(self.trusts)
         ]
         return pd.DataFrame(rows, index=pd.Index(self.trust_codes, name="trust"))
 
-    def _summary_row(self, series: np.ndarray, start_week: int | None, trust: Trust) -> dict:
-        steady = series[:, -STEADY_STATE_WEEKS:].mean(axis=1)
+    def _summary_row(self, series: np.ndarray, start_week: int | None, trust: Trust,
+                     steady_weights: np.ndarray) -> dict:
+        steady = series @ steady_weights
         row = {
             "trust_name": trust.name,
             "icb": trust.icb,
