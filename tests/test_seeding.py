@@ -140,7 +140,9 @@ def test_estimate_flags(seeded):
         assert pack.list_price is None and "enter locally" in pack.price_source
     assert all(r.is_estimate for r in seeded.exec(select(Regimen)).all())
     interpolated = seeded.exec(select(UptakeYear).where(UptakeYear.source.contains("interpolated"))).all()
-    assert len(interpolated) == 6  # years 2-4 of TA1092 and TA1030
+    assert interpolated == []  # every NICE year is as printed in its report's table 1
+    from_tables = seeded.exec(select(UptakeYear).where(UptakeYear.source.contains("summary report, table 1"))).all()
+    assert len(from_tables) == 15  # TA1037, TA1092, TA1030 × 5 years
 
 
 def test_appraisal_figures_have_sources(seeded):
@@ -155,7 +157,8 @@ def test_appraisal_figures_have_sources(seeded):
     ).one()
     assert "TA1037" in eligible.source and not eligible.is_estimate
     uptake = seeded.exec(select(UptakeYear).where(UptakeYear.appraisal_id == ta1037.id).order_by(UptakeYear.year)).all()
-    assert [u.percent for u in uptake] == [31.0, 32.1, 30.1, 34.0, 35.1]
+    # NICE TA1037 resource impact summary report, table 1, uptake row (not 108 / 358 = 30.1% in year 3)
+    assert [u.percent for u in uptake] == [31.0, 32.0, 33.0, 34.0, 35.0]
     brings_in = seeded.exec(
         select(AppraisalRegimen).where(AppraisalRegimen.appraisal_id == ta1037.id, AppraisalRegimen.role == "brings in")
     ).one()
