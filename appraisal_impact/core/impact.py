@@ -903,6 +903,24 @@ class ImpactResult:
             else np.zeros((0, len(self.week_starts)))
         return self.weighted_values(measure, weights, component)
 
+    def appraisal_trust_cube(self, measure: str, component: str = "net") -> np.ndarray:
+        """One measure of every appraisal at every trust, weekly: [appraisal, trust, week]."""
+        m = _M[measure]
+        component = Component(component)
+        n_appraisals, n_trusts = self.shares.shape
+        national = np.stack([self._national(a, component)[m] for a in range(n_appraisals)]) if n_appraisals \
+            else np.zeros((0, len(self.week_starts)))
+        cube = self.shares[:, :, None] * national[:, None, :]
+        pair_weights = self._pair_weights(component)
+        for effect in self.override_effects:
+            for p in effect.pairs:
+                a = self.pair_appraisal[p]
+                cube[a, effect.trust] += self.shares[a, effect.trust] * pair_weights[p] * (effect.delta[m] @ self.basis[p])
+        for (a, t, name), series in self.explicit_series.items():
+            if name == component.value:
+                cube[a, t] = series[m]
+        return cube
+
     def weighted_values(self, measure: str, weights: np.ndarray, component: str = "net") -> pd.DataFrame:
         """Σ_week weights[a, week] × the measure of appraisal a at each trust, [appraisal × trust];
         ``weights`` [appraisal, week] or [week] (the same for every appraisal). A mean over a
