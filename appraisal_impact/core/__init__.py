@@ -89,6 +89,19 @@ Periods: ``by_calendar_month(weekly)`` (index "2026-04"), ``by_financial_year(we
 years of 365.25 days only): a week that straddles two periods counts for the days it holds of
 each; flows are summed (so periods add up to the weekly total), patients_on_treatment averaged.
 
+NICE's measures (:mod:`.measures`, and on the result)
+---------------------------------------------------
+``result.people_treated(key, first_day, end_day, component="brought in")``: people having
+treatment in the period (at least one cycle in it), England [people];
+``result.people_treated_by_year_from_start(key)`` / ``_by_financial_year(key)`` (Series),
+``result.people_treated_by_trust(people, key)`` (× each trust's share).
+``drug_cost_split(result, key, area="england" | "alliance" | trust code, period="financial year"
+| "year from start")`` -> gross_drug_cost, savings_from_displaced, net_drug_cost [£].
+``per_100000_population(value, population)``; ``populations(result, england_population)``.
+``area_totals(result, key, area=..., period=..., england_population=...)`` and
+``england_and_alliance(result, key, england_population)`` -> every measure with people treated,
+the drug-cost split and per-100,000 figures, by year from start and by financial year.
+
 Capacity (:mod:`.capacity`)
 ---------------------------
 ``TrustCapacity(chairs, hours_per_day=8, days_per_week=5, target_utilisation=0.85,
@@ -182,6 +195,13 @@ from .impact import (
     year_from_start_weights,
     run_with_multipliers,
 )
+from .measures import (
+    area_totals,
+    drug_cost_split,
+    england_and_alliance,
+    per_100000_population,
+    populations,
+)
 from .schedule import RegimenSchedule, ScheduleKernels
 from .uncertainty import (
     SampledSteadyState,
@@ -213,4 +233,5 @@ __all__ = [
     "SampledWeekly", "financial_year_days_on_grid", "financial_year_ends", "measure_percentiles",
     "monday_on_or_before", "period_weights", "probability_out_of_chairs", "sample_weekly",
     "two_piece_quantile", "year_from_start_weights",
+    "area_totals", "drug_cost_split", "england_and_alliance", "per_100000_population", "populations",
 ]

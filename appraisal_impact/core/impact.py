@@ -502,6 +502,8 @@ def _bound(runs: Sequence[ImpactResult], *, lowest: bool) -> ImpactResult:
         trust_net=trust_net,
         override_effects=(),
         explicit_series=explicit,
+        bound_runs=tuple(runs),
+        bound_lowest=lowest,
     )
 
 
@@ -568,6 +570,8 @@ def run_with_multipliers(
         key = (regimen, float(time_multipliers[a]) if scaled else 1.0)
         pair_kernel[p] = kernel_keys.setdefault(key, len(kernel_keys))
     kernels = np.zeros((len(kernel_keys), len(KERNEL_ROWS), n_internal))
+    schedule_of_kernel = {k: regimen.schedule.with_time_on_treatment_scaled(multiplier)
+                          for (regimen, multiplier), k in kernel_keys.items()}
     for (regimen, multiplier), k in kernel_keys.items():
         kernels[k] = regimen.schedule.with_time_on_treatment_scaled(multiplier).kernels(n_internal).as_matrix()
 
@@ -652,6 +656,10 @@ def run_with_multipliers(
         pair_in=pair_in,
         pair_out=pair_out,
         override_effects=tuple(effects),
+        national_starts=national_starts,
+        weeks_before_grid=weeks_before_grid,
+        pair_schedules=tuple(schedule_of_kernel[k] for k in pair_kernel),
+        pair_counts_patients=np.array([r.counts_patients for r in pair_regimen], dtype=bool),
     )
 
 
@@ -745,6 +753,11 @@ class ImpactResult:
         displaced (the low and high scenarios bound each figure separately); None otherwise.
     explicit_series : (appraisal, trust, component) → [measure, week] series held whole
         (a low or high bound at a trust with its own regimen figures).
+    national_starts, weeks_before_grid : national new starts a week [appraisal, week] from
+        ``weeks_before_grid`` weeks before the grid (cohorts still treated on it).
+    pair_schedules, pair_counts_patients : each (appraisal, regimen) pair's schedule as run and
+        whether its patients count (not a regimen given alongside).
+    bound_runs, bound_lowest : for a low or high result, the runs it bounds.
     """
 
     scenario: str
@@ -765,6 +778,12 @@ class ImpactResult:
     override_effects: tuple[_OverrideEffect, ...] = field(repr=False)
     national_net: np.ndarray | None = field(default=None, repr=False)
     explicit_series: Mapping[tuple[int, int, str], np.ndarray] = field(default_factory=dict, repr=False)
+    national_starts: np.ndarray | None = field(default=None, repr=False)
+    weeks_before_grid: int = 0
+    pair_schedules: tuple[RegimenSchedule, ...] = field(default=(), repr=False)
+    pair_counts_patients: np.ndarray | None = field(default=None, repr=False)
+    bound_runs: tuple[ImpactResult, ...] = field(default=(), repr=False)
+    bound_lowest: bool = True
 
     # ---- lookups
 
@@ -876,6 +895,91 @@ class ImpactResult:
         return _frame(total, self.week_starts)
 
     # ---- summaries
+
+    def people_treated(self, appraisal: str, first_day: date, end_day: date, component: str = "brought in") -> float:
+        """People having treatment in [first_day, end_day), England [people]: everyone who has at
+        least one cycle starting in the period (NICE's "people having treatment in the year"), not
+        the mean number on treatment. A patient starting on day s has cycle k on day s + k × L
+        with probability p_k; the first cycle inside the period is k0 = ceil((first − s) / L) (0 if
+        the patient starts inside it), so the chance of being treated in it is p_k0 (p falls with
+        k). Regimens given alongside count nobody. Low and high take the lowest and highest over
+        the runs they bound. A trust's figure is its share × England's (:meth:`people_treated_by_trust`).
+        """
+        if self.bound_runs:
+            values = [run.people_treated(appraisal, first_day, end_day, component) for run in self.bound_runs]
+            return float(min(values) if self.bound_lowest else max(values))
+        a = self._appraisal_index(appraisal)
+        component = Component(component)
+        weights = self._pair_weights(component)
+        first_monday = pd.Timestamp(self.week_starts[0]) - pd.Timedelta(weeks=self.weeks_before_grid)
+        first = (pd.Timestamp(first_day) - first_monday).days
+        end = (pd.Timestamp(end_day) - first_monday).days
+        starts = self.national_starts[a]
+        cohort_days = 7.0 * np.arange(starts.size)
+        total = 0.0
+        for p in np.flatnonzero(self.pair_appraisal == a):
+            if not self.pair_counts_patients[p] or weights[p] == 0:
+                continue
+            schedule = self.pair_schedules[p]
+            length = schedule.cycle_length_days
+            first_cycle = np.maximum(np.ceil((first - cohort_days) / length), 0).astype(int)
+            inside = cohort_days + first_cycle * length < end
+            cap = schedule.cycle_cap
+            n_cycles = int(first_cycle[inside].max()) + 1 if inside.any() else 1
+            if cap is not None:
+                n_cycles = min(n_cycles, cap)
+            probabilities = np.zeros(int(first_cycle.max()) + 2)
+            given = schedule.cycle_probabilities(n_cycles)
+            probabilities[: given.size] = given
+            chance = np.where(inside, probabilities[np.minimum(first_cycle, probabilities.size - 1)], 0.0)
+            total += weights[p] * float(starts @ chance)
+        return total
+
+    def people_treated_by_year_from_start(self, appraisal: str, component: str = "brought in") -> pd.Series:
+        """England's people having treatment in each whole year from the effective start (index 1,
+        2, ...; years of 365.25 days from the start's Monday, as uptake) [people]."""
+        a = self._appraisal_index(appraisal)
+        start_week = self.start_weeks[a]
+        values = {}
+        if start_week is not None:
+            start = pd.Timestamp(self.week_starts[0]) + pd.Timedelta(weeks=start_week)
+            n_weeks = len(self.week_starts)
+            for year in range(1, 100):
+                if year_from_start_weights(start_week, year, n_weeks) is None:
+                    if start_week + math.ceil(DAYS_PER_YEAR * year / 7) > n_weeks:
+                        break
+                    continue
+                values[year] = self._people_in_days(appraisal, start, DAYS_PER_YEAR * (year - 1), DAYS_PER_YEAR * year,
+                                                    component)
+        return pd.Series(values, name="people_treated", dtype=float).rename_axis("year_from_start")
+
+    def _people_in_days(self, appraisal, start, first_offset, end_offset, component) -> float:
+        # cycles start on whole days: [a, b) in days from the start Monday holds days ceil(a) .. ceil(b) − 1
+        first = (start + pd.Timedelta(days=math.ceil(first_offset))).date()
+        end = (start + pd.Timedelta(days=math.ceil(end_offset))).date()
+        return self.people_treated(appraisal, first, end, component)
+
+    def people_treated_by_financial_year(self, appraisal: str, component: str = "brought in") -> pd.Series:
+        """England's people having treatment in each financial year (index "2026/27") that ends on
+        the grid: the model holds every cohort from the earliest start, so a year that begins
+        before the grid is complete; one that ends after it is not given."""
+        first = pd.Timestamp(self.week_starts[0]).date()
+        last = (pd.Timestamp(self.week_starts[-1]) + pd.Timedelta(days=7)).date()
+        values = {}
+        year = first.year if first.month >= 4 else first.year - 1
+        while date(year + 1, 4, 1) <= last:
+            values[f"{year}/{(year + 1) % 100:02d}"] = self.people_treated(
+                appraisal, date(year, 4, 1), date(year + 1, 4, 1), component)
+            year += 1
+        return pd.Series(values, name="people_treated", dtype=float).rename_axis("financial_year")
+
+    def people_treated_by_trust(self, people_in_england: float | pd.Series, appraisal: str) -> pd.DataFrame | pd.Series:
+        """A trust's people = its share of England's patients × England's people (patients are
+        never changed by a trust's regimen figures). Columns (or index): trust codes."""
+        shares = pd.Series(self.shares[self._appraisal_index(appraisal)], index=self.trust_codes)
+        if isinstance(people_in_england, pd.Series):
+            return pd.DataFrame({code: people_in_england * share for code, share in shares.items()})
+        return shares * people_in_england
 
     def steady_state_weights(self, appraisal: str | int | None = None) -> np.ndarray:
         """Weights [week] (summing to 1) of the weeks that make an appraisal's steady state: the
