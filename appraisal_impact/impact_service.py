@@ -325,6 +325,7 @@ def model_inputs(session: Session, *, prices: PriceView = PriceView(), today: da
             displaces=tuple(_use(core_regimens, u) for u in uses if u.role == "displaces"),
             tumour_site=a.tumour_site or None,
             eligible_growth_percent_per_year=a.eligible_growth_pct or 0.0,
+            eligible_data_year=a.eligible_data_year,
             eligible_spread=_spread(a.eligible_low_pct, a.eligible_high_pct),
             uptake_spread=_spread(a.uptake_low_pct, a.uptake_high_pct),
             time_on_treatment_spread=_spread(a.time_on_treatment_low_pct, a.time_on_treatment_high_pct),

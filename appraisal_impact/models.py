@@ -253,6 +253,8 @@ class Appraisal(SQLModel, table=True):
     national_eligible_per_year: float | None = None  # NICE resource impact figure [people/year]
     eligible_from_funnel: bool = False
     eligible_growth_pct: float = 0.0  # a year
+    # calendar year the eligible figure describes (e.g. a 2022 registry count); growth runs from it
+    eligible_data_year: int | None = None
     eligible_low_pct: float = 80.0  # low scenario, % of central
     eligible_high_pct: float = 120.0
     uptake_low_pct: float = 80.0

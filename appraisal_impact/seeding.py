@@ -274,6 +274,7 @@ FILE_COLUMNS: dict[str, tuple[Column, ...]] = {
         Column("national_eligible_per_year", FLOAT),
         Column("eligible_from_funnel", BOOL),
         Column("eligible_growth_pct", FLOAT),
+        Column("eligible_data_year", INT),
         Column("eligible_source", required=True),
         Column("eligible_is_estimate", BOOL),
         Column("source", required=True),
@@ -320,6 +321,7 @@ OPTIONAL_HEADER_COLUMNS = {
         "gid",
         "id_number",
         "nice_url",
+        "eligible_data_year",
     },
     "users.csv": {"is_example", "can_see_confidential_prices"},
     "appraisal_regimens.csv": {"given_alongside"},
@@ -800,6 +802,8 @@ class _Loader:
             "is_example": row["is_example"],
             **dates,
         }
+        if row["eligible_data_year"] is not None:  # optional column: a blank leaves the stored year alone
+            values["eligible_data_year"] = row["eligible_data_year"]
         # Offset dates are anchored at creation: a later load must not drift the pipeline by itself.
         create_only = frozenset() if self.move_example_dates else frozenset(moved_by_offset)
 

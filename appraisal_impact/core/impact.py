@@ -264,6 +264,10 @@ class Appraisal:
     brings_in, displaces : regimens and the share of the appraisal's patients on each.
     tumour_site : for the alliance's tumour-site shares.
     eligible_growth_percent_per_year : population growth [%/year], by year from start.
+    eligible_data_year : the calendar year the eligible figure describes (NICE often starts from
+        a registry year several years back, e.g. 2022); growth then applies from that year: year 1
+        from the start has (start's calendar year − data year) years of growth already. None = the
+        figure is year 1's.
     eligible_spread, uptake_spread, time_on_treatment_spread : low/high multipliers.
     """
 
@@ -279,13 +283,23 @@ class Appraisal:
     eligible_spread: Spread = Spread()
     uptake_spread: Spread = Spread()
     time_on_treatment_spread: Spread = Spread()
+    eligible_data_year: int | None = None
+
+    @property
+    def years_of_growth_before_start(self) -> int:
+        """Years of growth from the data year to year 1 (0 without a data year or start)."""
+        if self.eligible_data_year is None or self.effective_start is None:
+            return 0
+        return max(self.effective_start.year - self.eligible_data_year, 0)
 
     @property
     def national_eligible_per_year(self) -> float:
-        """Central national eligible in year 1 [patients/year]."""
+        """Central national eligible in year 1 [patients/year], grown from the data year."""
         if isinstance(self.eligible_per_year, EligibleFunnel):
-            return self.eligible_per_year.eligible_per_year
-        return float(self.eligible_per_year)
+            figure = self.eligible_per_year.eligible_per_year
+        else:
+            figure = float(self.eligible_per_year)
+        return figure * (1 + self.eligible_growth_percent_per_year / 100) ** self.years_of_growth_before_start
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 """The impact model on cases worked by hand (domain guide §4)."""
 
+from dataclasses import replace
 from datetime import date
 
 import pandas as pd
@@ -280,3 +281,23 @@ def test_weekly_frames_are_mondays_with_named_columns(england, pembrolizumab_q6w
     assert weekly.index[0] == pd.Timestamp(grid_start)
     with pytest.raises(KeyError):
         result.trust_weekly("NOPE")
+
+
+def test_growth_runs_from_the_year_the_eligible_figure_describes(england, pembrolizumab_q6w):
+    # NICE TA1099: 3,200 × 31.47% × 55.5% × 92% = 514.2 people in 2022 (the registry year). With growth
+    # 0.893% a year and a start in 2025, year 1 holds 3 years of growth: 514.2 × 1.00893³ = 528.1, and
+    # year 5 514.2 × 1.00893⁷ = 547.0 (NICE's table: 525 and 544).
+    funnel = impact.EligibleFunnel(3200, (impact.FunnelStep("limited stage", 31.47), impact.FunnelStep("PS 0-1", 55.5),
+                                          impact.FunnelStep("no progression", 92.0)))
+    start = date(2025, 4, 7)
+    appraisal = Appraisal("TA1099", "durvalumab", funnel, (100.0,), start, (RegimenUse(pembrolizumab_q6w),),
+                          eligible_growth_percent_per_year=0.893, eligible_data_year=2022)
+    assert_allclose(funnel.eligible_per_year, 514.2, atol=0.05)
+    assert appraisal.years_of_growth_before_start == 3
+    assert_allclose(appraisal.national_eligible_per_year, 528.1, atol=0.05)
+    result = run_model(ModelInputs((appraisal,), (england,), start, n_weeks=261))
+    by_year = by_year_from_start(result.national_weekly("TA1099"), start)
+    # year 5 starts at 100% uptake: 547.0 × 365.25/7/52.18 (the year's days) ≈ 547.0
+    assert_allclose(by_year.loc[5, "new_starts"], 514.2 * 1.00893 ** 7, rtol=2e-3)
+    without = replace(appraisal, eligible_data_year=None)
+    assert_allclose(without.national_eligible_per_year, funnel.eligible_per_year)
