@@ -97,7 +97,9 @@ treatment in the period (at least one cycle in it), England [people];
 ``result.people_treated_by_trust(people, key)`` (× each trust's share).
 ``drug_cost_split(result, key, area="england" | "alliance" | trust code, period="financial year"
 | "year from start")`` -> gross_drug_cost, savings_from_displaced, net_drug_cost [£].
-``per_100000_population(value, population)``; ``populations(result, england_population)``.
+``per_100000_population(value, population)``; ``populations(result, england_population)``;
+``course_drug_cost(appraisal)`` [£ per person starting]; ``result.new_starts_by_year_from_start(key)``
+(people starting in each whole year, exact).
 ``area_totals(result, key, area=..., period=..., england_population=...)`` and
 ``england_and_alliance(result, key, england_population)`` -> every measure with people treated,
 the drug-cost split and per-100,000 figures, by year from start and by financial year.
@@ -197,6 +199,7 @@ from .impact import (
 )
 from .measures import (
     area_totals,
+    course_drug_cost,
     drug_cost_split,
     england_and_alliance,
     per_100000_population,
@@ -233,5 +236,5 @@ __all__ = [
     "SampledWeekly", "financial_year_days_on_grid", "financial_year_ends", "measure_percentiles",
     "monday_on_or_before", "period_weights", "probability_out_of_chairs", "sample_weekly",
     "two_piece_quantile", "year_from_start_weights",
-    "area_totals", "drug_cost_split", "england_and_alliance", "per_100000_population", "populations",
+    "area_totals", "course_drug_cost", "drug_cost_split", "england_and_alliance", "per_100000_population", "populations",
 ]

@@ -556,7 +556,7 @@ def run_with_multipliers(
     weeks_before_grid = min(n_weeks, max([0] + [-week for week in start_weeks if week is not None]))
     n_internal = weeks_before_grid + n_weeks
 
-    national_starts = _national_starts(
+    national_starts, starts_in_monday_year, start_year_of_week = _national_starts(
         appraisals, start_weeks, weeks_before_grid, n_internal, eligible_multipliers, uptake_multipliers
     )
 
@@ -672,6 +672,8 @@ def run_with_multipliers(
         override_effects=tuple(effects),
         national_starts=national_starts,
         weeks_before_grid=weeks_before_grid,
+        starts_in_monday_year=starts_in_monday_year,
+        start_year_of_week=start_year_of_week,
         pair_schedules=tuple(schedule_of_kernel[k] for k in pair_kernel),
         pair_counts_patients=np.array([r.counts_patients for r in pair_regimen], dtype=bool),
     )
@@ -720,7 +722,10 @@ def _national_starts(
     rate = fraction_this_year * starts_a_week_in_year(year) + (1 - fraction_this_year) * starts_a_week_in_year(year + 1)
     active = (weeks_since_start >= 0) & known[:, None]
     starts[active] = rate[active]
-    return starts
+    # the part of each week's starts that belongs to the year its Monday is in (the rest is the next
+    # year's): exact starts by year from the start, whatever the straddling weeks hold
+    in_monday_year = np.where(active, fraction_this_year * starts_a_week_in_year(year), 0.0)
+    return starts, in_monday_year, np.where(active, year, -1)
 
 
 # --------------------------------------------------------------------------- results
@@ -769,6 +774,9 @@ class ImpactResult:
         (a low or high bound at a trust with its own regimen figures).
     national_starts, weeks_before_grid : national new starts a week [appraisal, week] from
         ``weeks_before_grid`` weeks before the grid (cohorts still treated on it).
+    starts_in_monday_year, start_year_of_week : [appraisal, week] the part of each week's starts
+        in the year (from the start, 0-based) its Monday falls in, and that year (−1 before the
+        start): the rest of the week's starts are the next year's.
     pair_schedules, pair_counts_patients : each (appraisal, regimen) pair's schedule as run and
         whether its patients count (not a regimen given alongside).
     bound_runs, bound_lowest : for a low or high result, the runs it bounds.
@@ -794,6 +802,8 @@ class ImpactResult:
     explicit_series: Mapping[tuple[int, int, str], np.ndarray] = field(default_factory=dict, repr=False)
     national_starts: np.ndarray | None = field(default=None, repr=False)
     weeks_before_grid: int = 0
+    starts_in_monday_year: np.ndarray | None = field(default=None, repr=False)
+    start_year_of_week: np.ndarray | None = field(default=None, repr=False)
     pair_schedules: tuple[RegimenSchedule, ...] = field(default=(), repr=False)
     pair_counts_patients: np.ndarray | None = field(default=None, repr=False)
     bound_runs: tuple[ImpactResult, ...] = field(default=(), repr=False)
@@ -949,6 +959,34 @@ class ImpactResult:
             total += weights[p] * float(starts @ chance)
         return total
 
+    def new_starts_by_year_from_start(self, appraisal: str, component: str = "brought in") -> pd.Series:
+        """England's people starting treatment in each whole year from the effective start (index
+        1, 2, ...) [people]: eligible(y) × uptake(y) × 365.25 / 7 / 52.18, each straddling week's
+        starts split by the year they belong to (the weekly totals of :func:`by_year_from_start`
+        split a straddling week in proportion to its days instead, a fraction of a week's change
+        in uptake apart). Low and high take the lowest and highest over the runs they bound."""
+        if self.bound_runs:
+            runs = [run.new_starts_by_year_from_start(appraisal, component) for run in self.bound_runs]
+            frame = pd.concat(runs, axis=1)
+            return (frame.min(axis=1) if self.bound_lowest else frame.max(axis=1)).rename("new_starts")
+        a = self._appraisal_index(appraisal)
+        start_week = self.start_weeks[a]
+        weights = self._pair_weights(Component(component))
+        counted = sum(weights[p] for p in np.flatnonzero(self.pair_appraisal == a) if self.pair_counts_patients[p])
+        values = {}
+        if start_week is not None:
+            n_weeks = len(self.week_starts)
+            year_of_week = self.start_year_of_week[a]
+            own = self.starts_in_monday_year[a]
+            rest = self.national_starts[a] - own
+            for year in range(1, 100):
+                if start_week + math.ceil(DAYS_PER_YEAR * year / 7) > n_weeks:
+                    break
+                if start_week + math.floor(DAYS_PER_YEAR * (year - 1) / 7) < 0:
+                    continue
+                values[year] = counted * float(own[year_of_week == year - 1].sum() + rest[year_of_week == year - 2].sum())
+        return pd.Series(values, name="new_starts", dtype=float).rename_axis("year_from_start")
+
     def people_treated_by_year_from_start(self, appraisal: str, component: str = "brought in") -> pd.Series:
         """England's people having treatment in each whole year from the effective start (index 1,
         2, ...; years of 365.25 days from the start's Monday, as uptake) [people]."""
@@ -1080,10 +1118,15 @@ class ImpactResult:
         """
         a = self._appraisal_index(appraisal)
         component = Component(component)
+        exact_starts = self.new_starts_by_year_from_start(appraisal, component.value)
         rows = []
         for t, trust in enumerate(self.trusts):
             series = self._appraisal_trust(a, t, component)
-            rows.append(self._summary_row(series, self.start_weeks[a], trust, self.steady_state_weights(a))
+            row = self._summary_row(series, self.start_weeks[a], trust, self.steady_state_weights(a))
+            for year in (1, 2):  # people starting: each straddling week's starts in the year they belong to
+                if not np.isnan(row[f"new_starts_year{year}"]) and year in exact_starts.index:
+                    row[f"new_starts_year{year}"] = self.shares[a, t] * exact_starts[year]
+            rows.append(row
                         | {"share": self.shares[a, t], "share_source": SHARE_SOURCES[self.share_source_index[a, t]],
                            "local_eligible_per_year": self.local_eligible_per_year[a, t]})
         frame = pd.DataFrame(rows, index=pd.Index(self.trust_codes, name="trust"))

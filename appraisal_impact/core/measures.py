@@ -16,7 +16,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from .impact import ImpactResult, by_financial_year, by_year_from_start
+from .impact import Appraisal, ImpactResult, by_financial_year, by_year_from_start
 
 DRUG_COST_COLUMNS = ("gross_drug_cost", "savings_from_displaced", "net_drug_cost")
 PEOPLE_TREATED = "people_treated"
@@ -87,13 +87,16 @@ def area_totals(result: ImpactResult, appraisal: str, *, area: str = "england",
     and ``net_drug_cost_per_100000`` [per 100,000 people].
     """
     table = _by_period(result, appraisal, _weekly(result, appraisal, area, "net"), period)
-    brought_in = _by_period(result, appraisal, _weekly(result, appraisal, area, "brought in"), period)
-    table = table.assign(new_starts_brought_in=brought_in["new_starts"])
+    brought_in = _by_period(result, appraisal, _weekly(result, appraisal, area, "brought in"), period)["new_starts"]
     people = (result.people_treated_by_financial_year(appraisal) if period == "financial year"
               else result.people_treated_by_year_from_start(appraisal))
+    if period == "year from start":  # exact: each straddling week's starts in the year they belong to
+        brought_in = result.new_starts_by_year_from_start(appraisal)
     if area != "england":
-        by_trust = result.people_treated_by_trust(people, appraisal)
-        people = by_trust.sum(axis=1) if area == "alliance" else by_trust[area]
+        people = _in_area(result, appraisal, people, area)
+        if period == "year from start":
+            brought_in = _in_area(result, appraisal, brought_in, area)
+    table = table.assign(new_starts_brought_in=brought_in.reindex(table.index))
     table[PEOPLE_TREATED] = people.reindex(table.index)
     table = table.join(drug_cost_split(result, appraisal, area=area, period=period))
     if england_population is not None:
@@ -101,6 +104,19 @@ def area_totals(result: ImpactResult, appraisal: str, *, area: str = "england",
         table["new_starts_brought_in_per_100000"] = per_100000_population(table["new_starts_brought_in"], population)
         table["net_drug_cost_per_100000"] = per_100000_population(table["net_drug_cost"], population)
     return table
+
+
+def _in_area(result: ImpactResult, appraisal: str, england: pd.Series, area: str) -> pd.Series:
+    by_trust = result.people_treated_by_trust(england, appraisal)
+    return by_trust.sum(axis=1) if area == "alliance" else by_trust[area]
+
+
+def course_drug_cost(appraisal: Appraisal) -> float:
+    """Drug cost of a course per person starting the new treatment [£, at the prices given]:
+    Σ over the regimens brought in of share × expected cycles × drug cost a cycle (a regimen given
+    alongside adds its cost for its share). E.g. NICE TA830: 17 cycles × 200 mg (2 × £2,630) = £89,420."""
+    return float(sum(use.share * use.regimen.schedule.expected_cycles * use.regimen.drug_cost_per_cycle
+                     for use in appraisal.brings_in))
 
 
 def england_and_alliance(result: ImpactResult, appraisal: str, england_population: float) -> Mapping[str, Mapping[str, pd.DataFrame]]:

@@ -101,15 +101,15 @@ def test_uptake_by_year_from_start(england, pembrolizumab_q6w, grid_start):
     assert_allclose(starts[52], 1.25 / 7 + 2 * 5.75 / 7)
     assert_allclose(starts[53:], 2.0)  # later years hold the last uptake
     summary = result.appraisal_by_trust_summary("TA2")
-    # A year takes the fraction of the straddling week's days inside it, of that week's starts:
-    # year 1 = 52 + 1.25/7 × 1.821429 = 52.325255; year 2 = 5.75/7 × 1.821429 + 51 × 2 + 2.5/7 × 2
-    # (days 728–730.5 of week 104) = 104.210459. Together they hold exactly the 2 years' starts
-    # (52.178571 + 104.357143): only the split of the one straddling week is proportional.
+    # People starting in a year are exact: year 1 = 52 whole weeks + 1.25 days of week 52 at 1 a week =
+    # 52.178571 (= 10% × 521.8 × 365.25/7/52.18); year 2 = 2 × 52.178571 = 104.357143.
+    assert_allclose(summary.loc["ENG", "new_starts_year1"], 52 + 1.25 / 7)
+    assert_allclose(summary.loc["ENG", "new_starts_year2"], 2 * (52 + 1.25 / 7))
+    assert_allclose(result.new_starts_by_year_from_start("TA2").loc[[1, 2]], [52 + 1.25 / 7, 2 * (52 + 1.25 / 7)])
+    # Weekly totals split the straddling week by its days, whatever it holds: year 1 takes 1.25/7 of
+    # week 52's 1.821429 starts → 52.325255; year 2 = 5.75/7 × 1.821429 + 51 × 2 + 2.5/7 × 2 (days
+    # 728–730.5 of week 104) = 104.210459; together they hold exactly the 2 years' starts.
     week_52 = 1.25 / 7 + 2 * 5.75 / 7
-    assert_allclose(summary.loc["ENG", "new_starts_year1"], 52 + 1.25 / 7 * week_52)
-    assert_allclose(summary.loc["ENG", "new_starts_year2"], 5.75 / 7 * week_52 + 102 + 2 * 2.5 / 7)
-    assert_allclose(summary.loc["ENG", ["new_starts_year1", "new_starts_year2"]].sum(),
-                    (52 + 1.25 / 7) * 3)
     by_year = by_year_from_start(result.trust_weekly("ENG"), grid_start)
     # whole years of 365.25 days (not 53 weeks in year 1), the same figures as the summary
     assert_allclose(by_year.loc[1, "new_starts"], 52 + 1.25 / 7 * week_52)

@@ -126,3 +126,16 @@ def test_people_treated_is_bounded_too(scenario):
     central = run_model(inputs).people_treated_by_year_from_start("TA").loc[1]
     bound = run_model(inputs, scenario).people_treated_by_year_from_start("TA").loc[1]
     assert_allclose(bound, central * (0.5 if scenario == "low" else 2.0))
+
+
+def test_course_drug_cost_ta830_by_hand():
+    # NICE TA830: pembrolizumab 200 mg q3w (2 × 100 mg vials at £2,630 = £5,260) for 17 cycles = £89,420
+    regimen = Regimen("Pembrolizumab 200 mg q3w (17 cycles)", RegimenSchedule(21, (1,), max_cycles=17),
+                      drug_cost_per_cycle=2 * 2630.0)
+    appraisal = Appraisal("TA830", "TA830", 0.0, (0.0,), GRID_START, (RegimenUse(regimen),))
+    assert measures.course_drug_cost(appraisal) == 89_420.0
+    # a regimen given alongside for 66% adds its share: 4 × £7,398 + 0.66 × 12 × £7,398 = £88,184.16
+    neo = Regimen("Neo", RegimenSchedule(21, (1,), max_cycles=4), drug_cost_per_cycle=7398.0)
+    adj = Regimen("Adj", RegimenSchedule(28, (1,), max_cycles=12), drug_cost_per_cycle=7398.0, counts_patients=False)
+    both = Appraisal("TA1030", "TA1030", 0.0, (0.0,), GRID_START, (RegimenUse(neo), RegimenUse(adj, 0.66)))
+    assert_allclose(measures.course_drug_cost(both), 88_184.16)
