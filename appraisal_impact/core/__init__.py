@@ -89,6 +89,15 @@ Periods: ``by_calendar_month(weekly)`` (index "2026-04"), ``by_financial_year(we
 years of 365.25 days only): a week that straddles two periods counts for the days it holds of
 each; flows are summed (so periods add up to the weekly total), patients_on_treatment averaged.
 
+Phases and branched funnels (:mod:`.phases`, :mod:`.impact`)
+-----------------------------------------------------------
+``phased_regimens([TreatmentPhase(Regimen(...)), TreatmentPhase(Regimen(...), share_going_on=0.66,
+gap_days=56)], course="name")`` -> one Regimen per phase (schedule moved to the phase's first day,
+weighted by the chance of reaching it); bring each in with the same share. Patients are counted
+once per course. ``BranchedFunnel.of((EligibleFunnel(...), EligibleFunnel(...)), steps=(FunnelStep(...),))``:
+eligible = the sum of the paths × the common steps. ``Appraisal(eligible_data_year=2022)``: growth
+from the year the eligible figure describes.
+
 NICE's measures (:mod:`.measures`, and on the result)
 ---------------------------------------------------
 ``result.people_treated(key, first_day, end_day, component="brought in")``: people having
@@ -177,6 +186,7 @@ from .impact import (
     Appraisal,
     Component,
     DeliveryTariffs,
+    BranchedFunnel,
     EligibleFunnel,
     FunnelStep,
     ImpactResult,
@@ -205,6 +215,7 @@ from .measures import (
     per_100000_population,
     populations,
 )
+from .phases import TreatmentPhase, phased_regimens
 from .schedule import RegimenSchedule, ScheduleKernels
 from .uncertainty import (
     SampledSteadyState,
@@ -236,5 +247,6 @@ __all__ = [
     "SampledWeekly", "financial_year_days_on_grid", "financial_year_ends", "measure_percentiles",
     "monday_on_or_before", "period_weights", "probability_out_of_chairs", "sample_weekly",
     "two_piece_quantile", "year_from_start_weights",
+    "BranchedFunnel", "TreatmentPhase", "phased_regimens",
     "area_totals", "course_drug_cost", "drug_cost_split", "england_and_alliance", "per_100000_population", "populations",
 ]

@@ -141,6 +141,8 @@ class Regimen:
         for doses that are subsequent elements of another regimen's cycle (TA917's extra
         daratumumab doses); oral regimens are SB11Z per cycle.
     subsequent_attendance_hrg : HRG of a cycle's later attendances, default SB15Z.
+    course : for a phase of a regimen given in phases (:mod:`.phases`), the regimen's name: its
+        phases are one course (a patient is counted once); None for a regimen of one phase.
     counts_patients : False for a regimen given alongside another the appraisal brings in
         (e.g. extra loading doses): it adds attendances, time and cost but no new patients and
         no patients on treatment, so patients are not counted twice.
@@ -160,6 +162,7 @@ class Regimen:
     first_attendance_hrg: str = "SB12Z"
     counts_patients: bool = True
     subsequent_attendance_hrg: str = "SB15Z"
+    course: str | None = None
 
     def coefficients(self, tariffs: DeliveryTariffs) -> np.ndarray:
         """[measure, kernel row] matrix turning kernel rows into measures."""
@@ -229,6 +232,29 @@ class EligibleFunnel:
     @property
     def eligible_per_year(self) -> float:
         return self.start_count * math.prod(step.percent / 100 for step in self.steps)
+
+
+@dataclass(frozen=True)
+class BranchedFunnel(EligibleFunnel):
+    """Eligible patients a year as the sum of paths, then common steps:
+    Σ_paths (path start count × its steps) × each common step's percent [patients/year].
+
+    E.g. people with stage 4 disease at diagnosis, plus people diagnosed at stages 2–3 whose
+    disease later progresses (two paths), then the share reaching each line of treatment (common
+    steps). Each path is an :class:`EligibleFunnel` with its own sources. ``start_count`` holds the
+    sum of the paths (so code that reads a plain funnel still sees the total before common steps).
+    """
+
+    paths: tuple[EligibleFunnel, ...] = ()
+
+    @classmethod
+    def of(cls, paths: tuple[EligibleFunnel, ...], steps: tuple[FunnelStep, ...] = (), source: str = "") -> BranchedFunnel:
+        return cls(start_count=sum(path.eligible_per_year for path in paths), steps=steps, source=source, paths=paths)
+
+    @property
+    def eligible_per_year(self) -> float:
+        total = sum(path.eligible_per_year for path in self.paths) if self.paths else self.start_count
+        return total * math.prod(step.percent / 100 for step in self.steps)
 
 
 @dataclass(frozen=True)
@@ -676,6 +702,7 @@ def run_with_multipliers(
         start_year_of_week=start_year_of_week,
         pair_schedules=tuple(schedule_of_kernel[k] for k in pair_kernel),
         pair_counts_patients=np.array([r.counts_patients for r in pair_regimen], dtype=bool),
+        pair_courses=tuple(r.course or r.name for r in pair_regimen),
     )
 
 
@@ -806,6 +833,7 @@ class ImpactResult:
     start_year_of_week: np.ndarray | None = field(default=None, repr=False)
     pair_schedules: tuple[RegimenSchedule, ...] = field(default=(), repr=False)
     pair_counts_patients: np.ndarray | None = field(default=None, repr=False)
+    pair_courses: tuple[str, ...] = field(default=(), repr=False)
     bound_runs: tuple[ImpactResult, ...] = field(default=(), repr=False)
     bound_lowest: bool = True
 
@@ -940,23 +968,30 @@ class ImpactResult:
         end = (pd.Timestamp(end_day) - first_monday).days
         starts = self.national_starts[a]
         cohort_days = 7.0 * np.arange(starts.size)
-        total = 0.0
+        # the phases of one regimen are one course: a patient counts once, at the first cycle of any
+        # phase on or after the period's first day (the chance of reaching a cycle falls along the course)
+        courses: dict[str, list[int]] = {}
         for p in np.flatnonzero(self.pair_appraisal == a):
-            if not self.pair_counts_patients[p] or weights[p] == 0:
-                continue
-            schedule = self.pair_schedules[p]
-            length = schedule.cycle_length_days
-            first_cycle = np.maximum(np.ceil((first - cohort_days) / length), 0).astype(int)
-            inside = cohort_days + first_cycle * length < end
-            cap = schedule.cycle_cap
-            n_cycles = int(first_cycle[inside].max()) + 1 if inside.any() else 1
-            if cap is not None:
-                n_cycles = min(n_cycles, cap)
-            probabilities = np.zeros(int(first_cycle.max()) + 2)
-            given = schedule.cycle_probabilities(n_cycles)
-            probabilities[: given.size] = given
-            chance = np.where(inside, probabilities[np.minimum(first_cycle, probabilities.size - 1)], 0.0)
-            total += weights[p] * float(starts @ chance)
+            if self.pair_counts_patients[p] and weights[p] != 0:
+                courses.setdefault(self.pair_courses[p], []).append(int(p))
+        total = 0.0
+        for pairs in courses.values():
+            days, chances = [], []
+            for p in pairs:
+                schedule = self.pair_schedules[p]
+                n_cycles = max(math.ceil((end - schedule.offset_days) / schedule.cycle_length_days) + 1, 1)
+                probabilities = schedule.cycle_probabilities(n_cycles)
+                days.append(schedule.offset_days + schedule.cycle_length_days * np.arange(probabilities.size))
+                chances.append(probabilities)
+            days, chances = np.concatenate(days), np.concatenate(chances)
+            order = np.argsort(days, kind="stable")
+            days, chances = days[order], chances[order]
+            first_cycle = np.searchsorted(days, first - cohort_days, side="left")
+            inside = first_cycle < days.size
+            inside[inside] &= cohort_days[inside] + days[first_cycle[inside]] < end
+            chance = np.zeros(starts.size)
+            chance[inside] = chances[first_cycle[inside]]
+            total += weights[pairs[0]] * float(starts @ chance)
         return total
 
     def new_starts_by_year_from_start(self, appraisal: str, component: str = "brought in") -> pd.Series:
