@@ -35,6 +35,7 @@ from . import models as m
 from .core import impact as core
 from .core.capacity import TrustCapacity
 from .core.drug_cost import Dose, DoseBasis, Pack, PatientSize, Wastage, administration_cost
+from .core.phases import TreatmentPhase, phased_regimens
 from .core.schedule import RegimenSchedule
 from .planning import deadlines_for
 
@@ -202,11 +203,60 @@ def _clinic_appointments_per_cycle(regimen: m.Regimen) -> float:
     return 1 / max(regimen.clinic_every_n_cycles or 1, 1)
 
 
-def _use(core_regimens: dict[int, core.Regimen], link: m.AppraisalRegimen) -> core.RegimenUse:
+def _uses(core_regimens: dict[int, core.Regimen], phases: dict[int, list[m.RegimenPhase]],
+          link: m.AppraisalRegimen) -> tuple[core.RegimenUse, ...]:
+    """The regimen a link names, as the core runs it: one use, or one per phase of a regimen given in
+    phases (the regimen itself is phase 1), each for the link's share of patients."""
     regimen = core_regimens[link.regimen_id]
+    later = []
+    previous = regimen
+    for phase in phases.get(link.regimen_id, []):
+        if previous.schedule.cycle_cap is None:
+            break  # nobody completes an uncapped "until progression" phase: later phases are never reached
+        previous = core_regimens[phase.phase_regimen_id]
+        later.append(phase)
+    if later:
+        regimens = phased_regimens(
+            [TreatmentPhase(regimen)] + [
+                TreatmentPhase(core_regimens[phase.phase_regimen_id], phase.share_going_on_pct / 100,
+                               int(phase.gap_days or 0))
+                for phase in later
+            ],
+            course=regimen.name,
+        )
+    else:
+        regimens = (regimen,)
     if not link.counts_patients:
-        regimen = replace(regimen, counts_patients=False)
-    return core.RegimenUse(regimen, link.share_pct / 100)
+        regimens = tuple(replace(r, counts_patients=False) for r in regimens)
+    return tuple(core.RegimenUse(r, link.share_pct / 100) for r in regimens)
+
+
+def _eligible(appraisal: m.Appraisal, steps: list[m.FunnelStep]) -> float | core.EligibleFunnel:
+    """The NICE figure, a funnel (first step the count, then percentages), or a branched funnel: steps
+    named with a path form that path (its first step the count); steps with no path are then common
+    percentages applied to the sum of the paths."""
+    if not (appraisal.eligible_from_funnel and steps):
+        return float(appraisal.national_eligible_per_year or 0.0)
+
+    def funnel(path_steps: list[m.FunnelStep]) -> core.EligibleFunnel:
+        return core.EligibleFunnel(
+            start_count=float(path_steps[0].value),
+            steps=tuple(core.FunnelStep(s.name, float(s.value), s.source) for s in path_steps[1:]),
+            source=path_steps[0].source,
+        )
+
+    paths: dict[str, list[m.FunnelStep]] = {}
+    for step in steps:
+        if step.path:
+            paths.setdefault(step.path, []).append(step)
+    common = [step for step in steps if not step.path]
+    if not paths:
+        return funnel(common)
+    return core.BranchedFunnel.of(
+        tuple(funnel(path_steps) for path_steps in paths.values()),
+        steps=tuple(core.FunnelStep(s.name, float(s.value), s.source) for s in common),
+        source="; ".join(path_steps[0].source for path_steps in paths.values() if path_steps[0].source),
+    )
 
 
 def _spread(low_pct: float, high_pct: float) -> core.Spread:
@@ -302,18 +352,14 @@ def model_inputs(session: Session, *, prices: PriceView = PriceView(), today: da
     links: dict[int, list[m.AppraisalRegimen]] = {}
     for link in session.exec(select(m.AppraisalRegimen)):
         links.setdefault(link.appraisal_id, []).append(link)
+    phases: dict[int, list[m.RegimenPhase]] = {}
+    for phase in session.exec(select(m.RegimenPhase).order_by(m.RegimenPhase.position)):
+        if phase.phase_regimen_id in core_regimens and phase.phase_regimen_id != phase.regimen_id:
+            phases.setdefault(phase.regimen_id, []).append(phase)
 
     core_appraisals = []
     for a in appraisal_rows:
-        steps = funnels.get(a.id, [])
-        if a.eligible_from_funnel and steps:
-            eligible: float | core.EligibleFunnel = core.EligibleFunnel(
-                start_count=float(steps[0].value),
-                steps=tuple(core.FunnelStep(s.name, float(s.value), s.source) for s in steps[1:]),
-                source=steps[0].source,
-            )
-        else:
-            eligible = float(a.national_eligible_per_year or 0.0)
+        eligible = _eligible(a, funnels.get(a.id, []))
         uses = links.get(a.id, [])
         core_appraisals.append(core.Appraisal(
             key=str(a.id),
@@ -321,8 +367,8 @@ def model_inputs(session: Session, *, prices: PriceView = PriceView(), today: da
             eligible_per_year=eligible,
             uptake_percent_by_year=tuple(float(u.percent) for u in uptake.get(a.id, [])) or (0.0,),
             effective_start=deadlines_for(a).effective_start.date,
-            brings_in=tuple(_use(core_regimens, u) for u in uses if u.role == "brings in"),
-            displaces=tuple(_use(core_regimens, u) for u in uses if u.role == "displaces"),
+            brings_in=tuple(use for u in uses if u.role == "brings in" for use in _uses(core_regimens, phases, u)),
+            displaces=tuple(use for u in uses if u.role == "displaces" for use in _uses(core_regimens, phases, u)),
             tumour_site=a.tumour_site or None,
             eligible_growth_percent_per_year=a.eligible_growth_pct or 0.0,
             eligible_data_year=a.eligible_data_year,
@@ -373,11 +419,14 @@ def model_inputs(session: Session, *, prices: PriceView = PriceView(), today: da
         england_population=_reference(values, "england_population", core.ENGLAND_POPULATION),
     )
     # only regimens the pipeline uses: a library regimen no appraisal brings in costs nobody anything
-    used = {link.regimen_id for a in appraisal_rows for link in links.get(a.id, [])}
+    def with_phases(regimen_id: int) -> set[int]:
+        return {regimen_id} | {phase.phase_regimen_id for phase in phases.get(regimen_id, [])}
+
+    used = {r for a in appraisal_rows for link in links.get(a.id, []) for r in with_phases(link.regimen_id)}
     unpriced_names = tuple(sorted(regimens[r].name for r in unpriced & used))
     unpriced_by_appraisal = {
-        str(a.id): tuple(sorted({regimens[link.regimen_id].name for link in links.get(a.id, [])
-                                 if link.regimen_id in unpriced}))
+        str(a.id): tuple(sorted({regimens[r].name for link in links.get(a.id, [])
+                                 for r in with_phases(link.regimen_id) if r in unpriced}))
         for a in appraisal_rows
     }
     return LoadedInputs(inputs, unpriced_names, {a.id: a for a in appraisal_rows}, {t.ods_code: t for t in trusts},

@@ -275,3 +275,50 @@ def test_unpriced_regimens_are_listed_per_appraisal(db, tiny):
     loaded, _ = svc.pipeline_impact(db, today=TODAY)
     assert loaded.unpriced_by_appraisal[str(other.id)] == ("Nopriceumab q3w",)
     assert loaded.unpriced_by_appraisal[str(tiny["appraisal"].id)] == ()
+
+
+def test_a_regimen_in_phases_counts_patients_once(db, tiny):
+    from appraisal_impact.models import RegimenPhase
+
+    # Testumab 400 mg q6w × 18 (phase 1, 60 chair minutes), then 8 weeks' gap, then 50% go on to
+    # "Testumab maintenance" 100 mg q3w × 4 (30 chair minutes): at Big Trust (1 start a week)
+    # steady state: patients 108 + 0.5 × 12 weeks = 114; chair hours 18 + 0.5 × 4 × 0.5 h = 19;
+    # starts stay 1 a week.
+    maintenance = Regimen(name="Testumab maintenance", cycle_length_days=21, attendance_days="1", max_cycles=4,
+                          clinic_type="none", clinic_minutes=0)
+    db.add(maintenance)
+    db.commit()
+    db.add(RegimenComponent(regimen_id=maintenance.id, drug_id=tiny["pack"].drug_id, dose=100, days="1",
+                            chair_minutes_first_cycle=30, chair_minutes_later_cycles=30))
+    db.add(RegimenPhase(regimen_id=tiny["regimen"].id, position=2, phase_regimen_id=maintenance.id,
+                        share_going_on_pct=50, gap_days=56))
+    db.commit()
+    loaded, result = svc.pipeline_impact(db, today=TODAY)
+    appraisal = loaded.inputs.appraisals[0]
+    assert [use.regimen.schedule.offset_days for use in appraisal.brings_in] == [0, 18 * 42 + 56]
+    big = result.appraisal_by_trust_summary(appraisal.key).loc["TB1"]
+    assert_allclose(big["patients_on_treatment_steady_state"], 108 + 0.5 * 12, rtol=1e-6)
+    assert_allclose(big["chair_hours_per_week_steady_state"], 18 + 0.5 * 4 * 0.5, rtol=1e-6)
+    assert_allclose(result.appraisal_trust_weekly(appraisal.key, "TB1")["new_starts"].iloc[-1], 1.0, rtol=1e-9)
+
+
+def test_branched_funnel_and_growth_from_the_data_year(db, tiny):
+    from appraisal_impact.models import FunnelStep
+
+    # paths: 1,000 × 40% = 400 and 2,000 × 10% × 50% = 100; together 500, then 80% = 400 a year in 2023;
+    # 5% growth a year from 2023 to the start year 2026: 400 × 1.05³ = 463.05
+    appraisal = tiny["appraisal"]
+    appraisal.eligible_from_funnel = True
+    appraisal.eligible_growth_pct = 5.0
+    appraisal.eligible_data_year = 2023
+    db.add(appraisal)
+    steps = [("stage 4", 1, "Stage 4 at diagnosis", 1000), ("stage 4", 2, "Fit", 40),
+             ("later", 3, "Stages 2-3", 2000), ("later", 4, "Progress", 10), ("later", 5, "Fit", 50),
+             ("", 6, "Second line", 80)]
+    db.add_all([FunnelStep(appraisal_id=appraisal.id, path=path, position=position, name=name, value=value)
+                for path, position, name, value in steps])
+    db.commit()
+    loaded, _ = svc.pipeline_impact(db, today=TODAY)
+    core_appraisal = loaded.inputs.appraisals[0]
+    assert_allclose(core_appraisal.eligible_per_year.eligible_per_year, 400.0)
+    assert_allclose(core_appraisal.national_eligible_per_year, 400 * 1.05 ** 3)

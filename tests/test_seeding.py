@@ -107,14 +107,27 @@ def count_components(session: Session, regimen: Regimen) -> int:
     return len(session.exec(select(RegimenComponent).where(RegimenComponent.regimen_id == regimen.id)).all())
 
 
-def test_daratumumab_regimens_together_give_the_licensed_schedule(seeded):
-    """Weekly weeks 1-8, two-weekly weeks 9-24, then four-weekly: maintenance D1 q28d plus one-off extras."""
-    maintenance = seeded.exec(select(Regimen).where(Regimen.name.startswith("Daratumumab SC 1800 mg q4w"))).one()
-    extras = seeded.exec(select(Regimen).where(Regimen.name.startswith("Daratumumab SC 1800 mg extra"))).one()
-    days = {k * maintenance.cycle_length_days + 1 for k in range(10)}
-    days |= {int(d) for d in extras.attendance_days.split(",")}
+def test_daratumumab_phases_give_the_licensed_schedule(seeded):
+    """Weekly in weeks 1-8, two-weekly in weeks 9-24, then four-weekly: one regimen in three phases
+    (regimen_phases.csv), its patients counted once."""
+    from datetime import date
+
+    from appraisal_impact import impact_service
+
+    loaded = impact_service.model_inputs(seeded, today=date(2026, 6, 1))
+    ta917 = next(a for a in loaded.inputs.appraisals if a.name.startswith("Daratumumab"))
+    assert len(ta917.brings_in) == 3 and {use.regimen.course for use in ta917.brings_in} == {
+        "Daratumumab SC 1800 mg weekly to week 8 then two-weekly to week 24 then four-weekly"}
+    days = set()
+    for use in ta917.brings_in:
+        schedule = use.regimen.schedule
+        for k in range(schedule.cycle_cap or 4):
+            days |= {schedule.offset_days + k * schedule.cycle_length_days + d for d in schedule.attendance_days}
+    # 1-based days of the licence: weekly 1..50, two-weekly 57..155, then every 28 days from 169
     licensed = {1 + 7 * w for w in range(8)} | {57 + 14 * w for w in range(8)} | {169 + 28 * w for w in range(4)}
     assert sorted(d for d in days if d <= 253) == sorted(licensed)
+    # patients are counted once: only the first phase starts anyone
+    assert [use.regimen.schedule.offset_days for use in ta917.brings_in] == [0, 56, 168]
 
 
 def test_estimate_flags(seeded):

@@ -1007,7 +1007,9 @@ class ImpactResult:
         a = self._appraisal_index(appraisal)
         start_week = self.start_weeks[a]
         weights = self._pair_weights(Component(component))
-        counted = sum(weights[p] for p in np.flatnonzero(self.pair_appraisal == a) if self.pair_counts_patients[p])
+        # people start on a regimen's first phase only (a later phase starts nobody new)
+        counted = sum(weights[p] for p in np.flatnonzero(self.pair_appraisal == a)
+                      if self.pair_counts_patients[p] and self.pair_schedules[p].offset_days == 0)
         values = {}
         if start_week is not None:
             n_weeks = len(self.week_starts)

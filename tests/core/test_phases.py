@@ -103,6 +103,7 @@ def test_perioperative_durvalumab_with_a_gap_and_66_percent_going_on():
     # people starting count once: 1 a week; in a later year everyone who starts in it, plus those
     # still having adjuvant doses from the previous year, each once
     assert_allclose(result.trust_weekly("ENG")["new_starts"].iloc[100], 1.0)
+    assert_allclose(result.new_starts_by_year_from_start("TA").loc[2], 365.25 / 7)  # not × 2 for two phases
     # patients on treatment at steady state: 12 weeks + 66% × 48 weeks (the gap is not treatment) = 43.68
     assert_allclose(result.trust_weekly("ENG")["patients_on_treatment"].iloc[-1], 12 + 0.66 * 48)
     people = result.people_treated_by_year_from_start("TA")
