@@ -21,6 +21,7 @@ Approximations (named, so a reader can check them):
 
 from __future__ import annotations
 
+import math
 import threading
 import uuid
 from collections import OrderedDict
@@ -36,10 +37,15 @@ from .input_checks import LeftOut
 from .core import impact as core
 from .core.capacity import TrustCapacity
 from .core.drug_cost import Dose, DoseBasis, Pack, PatientSize, Wastage, administration_cost
+from .core.phases import TreatmentPhase, phased_regimens
 from .core.schedule import RegimenSchedule
 from .planning import deadlines_for
 
-TUMOUR_SITE_SHARE_NOTE = "alliance tumour-site share, as a fraction of England's patients"
+# A tumour-site share is the trust's share of the alliance's patients with that cancer (the seed
+# files' and the editing page's meaning); the core turns it into a fraction of England's patients
+# with the alliance's population (core.impact.ModelInputs.alliance_site_shares).
+TUMOUR_SITE_SHARE_NOTE = "share of the alliance's patients with this cancer treated at the trust"
+DELIVERY_HRGS = ("SB12Z", "SB13Z", "SB14Z", "SB15Z")
 
 
 @dataclass(frozen=True)
@@ -84,6 +90,8 @@ class LoadedInputs:
     left_out: dict[int, LeftOut] = field(default_factory=dict)
     # regimens whose drug cost could not be worked out: regimen id -> the error
     uncosted_regimens: dict[int, str] = field(default_factory=dict)
+    # appraisal key (id as text) -> its own regimens with a drug the viewer has no price for
+    unpriced_by_appraisal: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def _reference(values: dict[str, m.ReferenceValue], key: str, default: float) -> float:
@@ -183,8 +191,15 @@ def _core_regimen(regimen: m.Regimen, components: list[m.RegimenComponent], drug
         clinic_appointments_per_cycle=_clinic_appointments_per_cycle(regimen),
         clinic_minutes_per_appointment=clinic_minutes,
         drug_cost_per_cycle=drug_cost_per_cycle,
-        first_attendance_hrg=regimen.delivery_hrg_first if regimen.delivery_hrg_first in ("SB12Z", "SB13Z", "SB14Z") else "SB12Z",
+        first_attendance_hrg=_hrg(regimen.delivery_hrg_first, "SB12Z"),
+        subsequent_attendance_hrg=_hrg(regimen.delivery_hrg_subsequent, "SB15Z"),
     )
+
+
+def _hrg(code: str | None, default: str) -> str:
+    """A chair attendance's delivery HRG as stored (SB12Z–SB15Z), else ``default``."""
+    code = (code or "").strip().upper()
+    return code if code in DELIVERY_HRGS else default
 
 
 def _clinic_appointments_per_cycle(regimen: m.Regimen) -> float:
@@ -194,11 +209,60 @@ def _clinic_appointments_per_cycle(regimen: m.Regimen) -> float:
     return 1 / max(regimen.clinic_every_n_cycles or 1, 1)
 
 
-def _use(core_regimens: dict[int, core.Regimen], link: m.AppraisalRegimen) -> core.RegimenUse:
+def _uses(core_regimens: dict[int, core.Regimen], phases: dict[int, list[m.RegimenPhase]],
+          link: m.AppraisalRegimen) -> tuple[core.RegimenUse, ...]:
+    """The regimen a link names, as the core runs it: one use, or one per phase of a regimen given in
+    phases (the regimen itself is phase 1), each for the link's share of patients."""
     regimen = core_regimens[link.regimen_id]
+    later = []
+    previous = regimen
+    for phase in phases.get(link.regimen_id, []):
+        if previous.schedule.cycle_cap is None:
+            break  # nobody completes an uncapped "until progression" phase: later phases are never reached
+        previous = core_regimens[phase.phase_regimen_id]
+        later.append(phase)
+    if later:
+        regimens = phased_regimens(
+            [TreatmentPhase(regimen)] + [
+                TreatmentPhase(core_regimens[phase.phase_regimen_id], phase.share_going_on_pct / 100,
+                               int(phase.gap_days or 0))
+                for phase in later
+            ],
+            course=regimen.name,
+        )
+    else:
+        regimens = (regimen,)
     if not link.counts_patients:
-        regimen = replace(regimen, counts_patients=False)
-    return core.RegimenUse(regimen, link.share_pct / 100)
+        regimens = tuple(replace(r, counts_patients=False) for r in regimens)
+    return tuple(core.RegimenUse(r, link.share_pct / 100) for r in regimens)
+
+
+def _eligible(appraisal: m.Appraisal, steps: list[m.FunnelStep]) -> float | core.EligibleFunnel:
+    """The NICE figure, a funnel (first step the count, then percentages), or a branched funnel: steps
+    named with a path form that path (its first step the count); steps with no path are then common
+    percentages applied to the sum of the paths."""
+    if not (appraisal.eligible_from_funnel and steps):
+        return float(appraisal.national_eligible_per_year or 0.0)
+
+    def funnel(path_steps: list[m.FunnelStep]) -> core.EligibleFunnel:
+        return core.EligibleFunnel(
+            start_count=float(path_steps[0].value),
+            steps=tuple(core.FunnelStep(s.name, float(s.value), s.source) for s in path_steps[1:]),
+            source=path_steps[0].source,
+        )
+
+    paths: dict[str, list[m.FunnelStep]] = {}
+    for step in steps:
+        if step.path:
+            paths.setdefault(step.path, []).append(step)
+    common = [step for step in steps if not step.path]
+    if not paths:
+        return funnel(common)
+    return core.BranchedFunnel.of(
+        tuple(funnel(path_steps) for path_steps in paths.values()),
+        steps=tuple(core.FunnelStep(s.name, float(s.value), s.source) for s in common),
+        source="; ".join(path_steps[0].source for path_steps in paths.values() if path_steps[0].source),
+    )
 
 
 def _spread(low_pct: float, high_pct: float) -> core.Spread:
@@ -211,6 +275,19 @@ def grid_start(today: date, effective_starts: list[date | None]) -> date:
     known = [d for d in effective_starts if d is not None]
     earliest = min([today, *known])
     return core.monday_on_or_before(max(earliest, date(today.year - 2, today.month, min(today.day, 28))))
+
+
+def horizon_weeks(grid_first_monday: date, effective_starts: list[date | None]) -> int:
+    """Weeks on the grid: at least 260, and enough that every appraisal with a known start has
+    five whole years (5 × 365.25 days) from the Monday of its effective start."""
+    whole_years = core.YEARS_MODELLED * core.DAYS_PER_YEAR
+    weeks = core.HORIZON_WEEKS
+    for start in effective_starts:
+        if start is None:
+            continue
+        start_week = (core.monday_on_or_before(start) - grid_first_monday).days // 7
+        weeks = max(weeks, start_week + math.ceil(whole_years / 7))
+    return weeks
 
 
 def model_inputs(session: Session, *, prices: PriceView = PriceView(), today: date | None = None,
@@ -288,18 +365,14 @@ def model_inputs(session: Session, *, prices: PriceView = PriceView(), today: da
     links: dict[int, list[m.AppraisalRegimen]] = {}
     for link in session.exec(select(m.AppraisalRegimen)):
         links.setdefault(link.appraisal_id, []).append(link)
+    phases: dict[int, list[m.RegimenPhase]] = {}
+    for phase in session.exec(select(m.RegimenPhase).order_by(m.RegimenPhase.position)):
+        if phase.phase_regimen_id in core_regimens and phase.phase_regimen_id != phase.regimen_id:
+            phases.setdefault(phase.regimen_id, []).append(phase)
 
     core_appraisals = []
     for a in appraisal_rows:
-        steps = funnels.get(a.id, [])
-        if a.eligible_from_funnel and steps:
-            eligible: float | core.EligibleFunnel = core.EligibleFunnel(
-                start_count=float(steps[0].value),
-                steps=tuple(core.FunnelStep(s.name, float(s.value), s.source) for s in steps[1:]),
-                source=steps[0].source,
-            )
-        else:
-            eligible = float(a.national_eligible_per_year or 0.0)
+        eligible = _eligible(a, funnels.get(a.id, []))
         uses = links.get(a.id, [])
         core_appraisals.append(core.Appraisal(
             key=str(a.id),
@@ -307,10 +380,11 @@ def model_inputs(session: Session, *, prices: PriceView = PriceView(), today: da
             eligible_per_year=eligible,
             uptake_percent_by_year=tuple(float(u.percent) for u in uptake.get(a.id, [])) or (0.0,),
             effective_start=deadlines_for(a).effective_start.date,
-            brings_in=tuple(_use(core_regimens, u) for u in uses if u.role == "brings in"),
-            displaces=tuple(_use(core_regimens, u) for u in uses if u.role == "displaces"),
+            brings_in=tuple(use for u in uses if u.role == "brings in" for use in _uses(core_regimens, phases, u)),
+            displaces=tuple(use for u in uses if u.role == "displaces" for use in _uses(core_regimens, phases, u)),
             tumour_site=a.tumour_site or None,
             eligible_growth_percent_per_year=a.eligible_growth_pct or 0.0,
+            eligible_data_year=a.eligible_data_year,
             eligible_spread=_spread(a.eligible_low_pct, a.eligible_high_pct),
             uptake_spread=_spread(a.uptake_low_pct, a.uptake_high_pct),
             time_on_treatment_spread=_spread(a.time_on_treatment_low_pct, a.time_on_treatment_high_pct),
@@ -339,25 +413,37 @@ def model_inputs(session: Session, *, prices: PriceView = PriceView(), today: da
         for o in session.exec(select(m.TrustAppraisalOverride))
         if appraisal_ids is None or o.appraisal_id in appraisal_ids
     }
+    # share_pct is the trust's % of the alliance's patients with that cancer (see TUMOUR_SITE_SHARE_NOTE)
     site_shares = {
         (trust_by_id[s.trust_id].ods_code, s.tumour_site): s.share_pct / 100
         for s in session.exec(select(m.TumourSiteShare))
     }
+    starts = [a.effective_start for a in core_appraisals]
+    first_monday = grid_start(today, starts)
     inputs = core.ModelInputs(
         appraisals=tuple(core_appraisals),
         trusts=core_trusts,
-        grid_start=grid_start(today, [a.effective_start for a in core_appraisals]),
+        grid_start=first_monday,
+        n_weeks=horizon_weeks(first_monday, starts),
         local_patients=local_patients,
-        tumour_site_shares=site_shares,
+        alliance_site_shares=site_shares,
         regimen_overrides=tuple(overrides),
         tariffs=_tariffs(session, values),
         england_population=_reference(values, "england_population", core.ENGLAND_POPULATION),
     )
     # only regimens the pipeline uses: a library regimen no appraisal brings in costs nobody anything
-    used = {link.regimen_id for a in appraisal_rows for link in links.get(a.id, [])}
+    def with_phases(regimen_id: int) -> set[int]:
+        return {regimen_id} | {phase.phase_regimen_id for phase in phases.get(regimen_id, [])}
+
+    used = {r for a in appraisal_rows for link in links.get(a.id, []) for r in with_phases(link.regimen_id)}
     unpriced_names = tuple(sorted(regimens[r].name for r in unpriced & used))
+    unpriced_by_appraisal = {
+        str(a.id): tuple(sorted({regimens[r].name for link in links.get(a.id, [])
+                                 for r in with_phases(link.regimen_id) if r in unpriced}))
+        for a in appraisal_rows
+    }
     return LoadedInputs(inputs, unpriced_names, {a.id: a for a in appraisal_rows}, {t.ods_code: t for t in trusts},
-                        uncosted_regimens=uncosted)
+                        unpriced_by_appraisal=unpriced_by_appraisal, uncosted_regimens=uncosted)
 
 
 # --- cached runs --------------------------------------------------------------------------------

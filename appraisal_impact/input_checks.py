@@ -124,8 +124,14 @@ def unmodellable(session: Session, *, confidential: bool = True) -> dict[int, Le
     for step in session.exec(select(m.FunnelStep).order_by(m.FunnelStep.position, m.FunnelStep.id)):
         steps.setdefault(step.appraisal_id, []).append(step)
     for appraisal_id, rows in steps.items():
+        # the first step of a funnel is a count; in a branched funnel, the first step of each path is
+        branched = any(step.path for step in rows)
+        first_of_path = {}
+        for step in rows:
+            first_of_path.setdefault(step.path, step.id)
         for index, step in enumerate(rows):
-            for _column, message in row_problems(step, first_step=index == 0):
+            is_count = first_of_path[step.path] == step.id if branched and step.path else (not branched and index == 0)
+            for _column, message in row_problems(step, first_step=is_count):
                 appraisal_fix(appraisal_id, f"Funnel step '{step.name}': {message}", f"funnel_steps-{index}-value")
     links: dict[int, list[m.AppraisalRegimen]] = {}
     for link in session.exec(select(m.AppraisalRegimen).order_by(m.AppraisalRegimen.id)):

@@ -206,6 +206,22 @@ class Regimen(SQLModel, table=True):
     updated_at: NaiveDatetime = Field(default_factory=utcnow)
 
 
+class RegimenPhase(SQLModel, table=True):
+    """A later phase of a regimen given in phases: the regimen itself is phase 1; each row names the
+    regimen given next (its own schedule and resources), the share of patients who go on to it and
+    the gap before it (e.g. for surgery)."""
+
+    __table_args__ = (UniqueConstraint("regimen_id", "position"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    regimen_id: int = Field(foreign_key="regimen.id", index=True)  # the regimen given in phases
+    position: int = 2  # 2, 3, ... (phase 1 is the regimen itself)
+    phase_regimen_id: int = Field(foreign_key="regimen.id")  # this phase's schedule and resources
+    share_going_on_pct: float = 100.0  # % of those completing the previous phase
+    gap_days: int = 0  # days from the end of the previous phase to this phase's first cycle
+    source: str = ""
+
+
 class DoseBasis(str, enum.Enum):
     flat = "mg"
     per_kg = "mg/kg"
@@ -260,6 +276,8 @@ class Appraisal(SQLModel, table=True):
     national_eligible_per_year: float | None = None  # NICE resource impact figure [people/year]
     eligible_from_funnel: bool = False
     eligible_growth_pct: float = 0.0  # a year
+    # calendar year the eligible figure describes (e.g. a 2022 registry count); growth runs from it
+    eligible_data_year: int | None = None
     eligible_low_pct: float = 80.0  # low scenario, % of central
     eligible_high_pct: float = 120.0
     uptake_low_pct: float = 80.0
@@ -293,6 +311,9 @@ class FunnelStep(SQLModel, table=True):
     name: str = Field(max_length=200)
     value: float  # count for the first step, % for the others
     source: str = ""
+    # a branched funnel: steps of one path share its name (the path's first step is its count); steps
+    # with no path are common, applied after the paths are summed
+    path: str = Field(default="", max_length=200)
 
 
 class UptakeYear(SQLModel, table=True):

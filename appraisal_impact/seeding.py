@@ -42,6 +42,7 @@ from .models import (
     ReferenceValue,
     Regimen,
     RegimenComponent,
+    RegimenPhase,
     Role,
     Trust,
     TumourSiteShare,
@@ -252,6 +253,14 @@ FILE_COLUMNS: dict[str, tuple[Column, ...]] = {
         Column("aseptic_items", FLOAT, required=True),
         Column("aseptic_minutes_per_item", FLOAT, required=True),
     ),
+    "regimen_phases.csv": _columns(
+        Column("regimen", required=True),
+        Column("position", INT, required=True),
+        Column("phase_regimen", required=True),
+        Column("share_going_on_pct", FLOAT, required=True),
+        Column("gap_days", INT, required=True),
+        Column("source", required=True),
+    ),
     "tumour_site_shares.csv": _columns(
         Column("tumour_site", required=True),
         Column("trust", required=True),
@@ -275,6 +284,7 @@ FILE_COLUMNS: dict[str, tuple[Column, ...]] = {
         Column("national_eligible_per_year", FLOAT),
         Column("eligible_from_funnel", BOOL),
         Column("eligible_growth_pct", FLOAT),
+        Column("eligible_data_year", INT),
         Column("eligible_source", required=True),
         Column("eligible_is_estimate", BOOL),
         Column("source", required=True),
@@ -287,6 +297,7 @@ FILE_COLUMNS: dict[str, tuple[Column, ...]] = {
         Column("name", required=True),
         Column("value", FLOAT, required=True),
         Column("source", required=True),
+        "path",
     ),
     "uptake.csv": _columns(
         Column("appraisal", required=True),
@@ -321,9 +332,11 @@ OPTIONAL_HEADER_COLUMNS = {
         "gid",
         "id_number",
         "nice_url",
+        "eligible_data_year",
     },
     "users.csv": {"is_example", "can_see_confidential_prices"},
     "appraisal_regimens.csv": {"given_alongside"},
+    "funnel_steps.csv": {"path"},
 }
 
 # Numbers that may legitimately be below zero: dates in the past, a shrinking population.
@@ -518,6 +531,7 @@ def _check(rows: dict[str, list[Row]], session: Session) -> None:
         ("drug_packs.csv", ("drug", "description")),
         ("regimens.csv", ("name",)),
         ("regimen_components.csv", ("regimen", "position")),
+        ("regimen_phases.csv", ("regimen", "position")),
         ("tumour_site_shares.csv", ("tumour_site", "trust")),
         ("appraisals.csv", ("title",)),
         ("funnel_steps.csv", ("appraisal", "position")),
@@ -570,11 +584,20 @@ def _check(rows: dict[str, list[Row]], session: Session) -> None:
         if not set(_day_list(row, "days")) <= set(regimen_days[row["regimen"]]):
             raise row.error("days", "the drug is given on a day the regimen has no attendance")
 
+    refers("regimen_phases.csv", "regimen", regimens, "regimen")
+    refers("regimen_phases.csv", "phase_regimen", regimens, "regimen")
+    for row in rows.get("regimen_phases.csv", []):
+        if row["position"] < 2:
+            raise row.error("position", "phase 1 is the regimen itself: later phases are 2, 3, ...")
+        if row["phase_regimen"] == row["regimen"]:
+            raise row.error("phase_regimen", "a phase must be another regimen")
+
     refers("tumour_site_shares.csv", "trust", trusts, "trust code")
     for file, column in [
         ("tumour_site_shares.csv", "share_pct"),
         ("uptake.csv", "percent"),
         ("appraisal_regimens.csv", "share_pct"),
+        ("regimen_phases.csv", "share_going_on_pct"),
     ]:
         for row in rows.get(file, []):
             if not 0 <= row[column] <= 100:
@@ -800,6 +823,17 @@ class _Loader:
             },
         )
 
+    def regimen_phases(self, row: Row):
+        regimen = self.session.exec(select(Regimen).filter_by(name=row["regimen"])).first()
+        phase = self.session.exec(select(Regimen).filter_by(name=row["phase_regimen"])).first()
+        self.upsert(
+            row.file,
+            RegimenPhase,
+            {"regimen_id": regimen.id, "position": row["position"]},
+            {"phase_regimen_id": phase.id, "share_going_on_pct": row["share_going_on_pct"],
+             "gap_days": row["gap_days"], "source": row["source"]},
+        )
+
     def tumour_site_shares(self, row: Row):
         trust = self.one(Trust, ods_code=row["trust"])
         self.upsert(
@@ -838,6 +872,8 @@ class _Loader:
             "is_example": row["is_example"],
             **dates,
         }
+        if row["eligible_data_year"] is not None:  # optional column: a blank leaves the stored year alone
+            values["eligible_data_year"] = row["eligible_data_year"]
         # Offset dates are anchored at creation: a later load must not drift the pipeline by itself.
         create_only = frozenset() if self.move_example_dates else frozenset(moved_by_offset)
 
@@ -872,7 +908,7 @@ class _Loader:
             row.file,
             FunnelStep,
             {"appraisal_id": appraisal.id, "position": row["position"]},
-            {"name": row["name"], "value": row["value"], "source": row["source"]},
+            {"name": row["name"], "value": row["value"], "source": row["source"], "path": row["path"] or ""},
         )
 
     def uptake(self, row: Row):

@@ -34,7 +34,7 @@ def _probability_of_cycle(schedule, k: int) -> float:
     if schedule.max_cycles is not None:
         cap = schedule.max_cycles
     if schedule.max_years is not None:
-        by_years = math.floor(schedule.max_years * 365.25 / schedule.cycle_length_days)
+        by_years = math.ceil(schedule.max_years * 365.25 / schedule.cycle_length_days)  # cycles starting before the stop date
         cap = by_years if cap is None else min(cap, by_years)
     if cap is not None and k >= cap:
         return 0.0
@@ -78,17 +78,26 @@ def simulate(inputs) -> dict[tuple[str, str], list[dict[str, float]]]:
             # Cohorts from the start week (perhaps before the grid) to the grid's end.
             for cohort_week in range(max(start_week, -n_weeks), n_weeks):
                 weeks_since_start = cohort_week - start_week
-                year = math.floor(weeks_since_start * 7 / 365.25)
-                uptake_years = appraisal.uptake_percent_by_year
-                uptake = min(uptake_years[min(year, len(uptake_years) - 1)] / 100, 1.0)
-                eligible = appraisal.national_eligible_per_year * (
-                    1 + appraisal.eligible_growth_percent_per_year / 100
-                ) ** year
-                patients = eligible * share * uptake / 52.18
+                # a week straddling a year's end takes each year's rate for its days in that year
+                first_day = weeks_since_start * 7
+                year = math.floor(first_day / 365.25)
+                in_first_year = min(365.25 * (year + 1) - first_day, 7.0) / 7
+                patients = sum(
+                    fraction * _eligible_times_uptake(appraisal, y) * share / 52.18
+                    for y, fraction in ((year, in_first_year), (year + 1, 1 - in_first_year))
+                )
                 for regimen, sign in uses:
                     cohort = patients * sign
                     _add_cohort(weeks, cohort_week, cohort, _local_regimen(inputs, regimen, trust), tariffs)
     return out
+
+
+def _eligible_times_uptake(appraisal, year: int) -> float:
+    """National eligible × uptake in year ``year`` (0-based) from the start [patients/year]."""
+    uptake_years = appraisal.uptake_percent_by_year
+    uptake = min(uptake_years[min(year, len(uptake_years) - 1)] / 100, 1.0)
+    growth = (1 + appraisal.eligible_growth_percent_per_year / 100) ** year
+    return appraisal.national_eligible_per_year * growth * uptake
 
 
 def _add(weeks, week, measure, amount):
@@ -104,7 +113,11 @@ def _add_cohort(weeks, cohort_week, cohort, regimen, tariffs):
         else regimen.chair_minutes_later_cycles
     )
     first_price = {"SB12Z": tariffs.sb12z_simple_first, "SB13Z": tariffs.sb13z_complex_first,
-                   "SB14Z": tariffs.sb14z_prolonged_first}[regimen.first_attendance_hrg]
+                   "SB14Z": tariffs.sb14z_prolonged_first,
+                   "SB15Z": tariffs.sb15z_subsequent}[regimen.first_attendance_hrg]
+    subsequent_price = {"SB12Z": tariffs.sb12z_simple_first, "SB13Z": tariffs.sb13z_complex_first,
+                        "SB14Z": tariffs.sb14z_prolonged_first,
+                        "SB15Z": tariffs.sb15z_subsequent}[regimen.subsequent_attendance_hrg]
     chair_days = [] if schedule.is_oral else sorted(set(schedule.attendance_days))
     _add(weeks, cohort_week, "new_starts", cohort)
     k = 0
@@ -136,7 +149,7 @@ def _add_cohort(weeks, cohort_week, cohort, regimen, tariffs):
             _add(weeks, week, "aseptic_items", patients * regimen.aseptic_items_per_attendance)
             _add(weeks, week, "aseptic_hours",
                  patients * regimen.aseptic_items_per_attendance * regimen.aseptic_minutes_per_item / 60)
-            price = first_price if position == 0 else tariffs.sb15z_subsequent
+            price = first_price if position == 0 else subsequent_price
             _add(weeks, week, "delivery_cost", patients * price)
         k += 1
     _add_on_treatment(weeks, cohort_week, cohort, schedule)

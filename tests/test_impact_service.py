@@ -195,3 +195,130 @@ def test_appraisal_page_counts_people_on_the_new_treatment_and_nets_time(client,
     # net 26.1; chair hours at steady state net: 18 − half of 18 = 9.0
     assert cells[0] == "52.2" and cells[1] == "52.2"
     assert cells[6] == "9.0"
+
+
+def test_tumour_site_share_is_a_share_of_the_alliance_patients(db, tiny):
+    from appraisal_impact.models import TumourSiteShare
+
+    # The alliance here is the two trusts: a tenth and a twentieth of England = 15% of England's
+    # people. Big Trust treats 40% of the alliance's patients with this cancer:
+    # 40% × 15% = 6% of England's patients → 521.8 × 6% = 31.308 eligible a year (not 40% of
+    # England's, 208.72, which is what reading the share on England's base gave).
+    appraisal = tiny["appraisal"]
+    appraisal.tumour_site = "Lung"
+    db.add(appraisal)
+    db.add(TumourSiteShare(tumour_site="Lung", trust_id=tiny["big"].id, share_pct=40))
+    db.commit()
+    _l, result = svc.pipeline_impact(db, today=TODAY)
+    summary = result.appraisal_by_trust_summary(str(appraisal.id))
+    assert_allclose(summary.loc["TB1", "share"], 0.06, rtol=1e-9)
+    assert_allclose(summary.loc["TB1", "local_eligible_per_year"], 31.308, rtol=1e-9)
+    assert summary.loc["TB1", "share_source"] == "alliance tumour-site share"
+    # the small trust has no site share: its catchment, a twentieth of England = 26.09 a year
+    assert_allclose(summary.loc["TS1", "local_eligible_per_year"], 26.09, rtol=1e-9)
+
+
+def test_subsequent_attendance_hrg_is_honoured(db, tiny):
+    from appraisal_impact.models import HrgCost
+
+    # An extra dose given within another regimen's cycle is a subsequent element (SB15Z), as the
+    # regimen's delivery_hrg_first says; it was costed at SB12Z. SB12Z £174, SB15Z £332.83.
+    db.add_all([HrgCost(code="SB12Z", description="simple first", cost=174.0),
+                HrgCost(code="SB15Z", description="subsequent", cost=332.83)])
+    extra = Regimen(name="Testumab extra dose", cycle_length_days=7, attendance_days="1", max_cycles=1,
+                    clinic_type="none", clinic_minutes=0, delivery_hrg_first="SB15Z", delivery_hrg_subsequent="SB15Z")
+    db.add(extra)
+    db.commit()
+    db.add(RegimenComponent(regimen_id=extra.id, drug_id=tiny["pack"].drug_id, dose=100, days="1",
+                            chair_minutes_first_cycle=30, chair_minutes_later_cycles=30))
+    db.add(AppraisalRegimen(appraisal_id=tiny["appraisal"].id, regimen_id=extra.id, role="brings in",
+                            share_pct=100, counts_patients=False))
+    db.commit()
+    loaded, result = svc.pipeline_impact(db, today=TODAY)
+    by_name = {r.name: r for a in loaded.inputs.appraisals for r in (u.regimen for u in a.brings_in)}
+    assert by_name["Testumab extra dose"].first_attendance_hrg == "SB15Z"
+    # Big Trust at steady state: 1 start a week; main regimen 18 first attendances a week at SB12Z
+    # (£174 × 18 = £3,132) + the extra dose 1 a week at SB15Z (£332.83) = £3,464.83 a week
+    weekly = result.appraisal_trust_weekly(str(tiny["appraisal"].id), "TB1")
+    assert_allclose(weekly["delivery_cost"].iloc[-1], 18 * 174.0 + 332.83, rtol=1e-6)
+
+
+def test_grid_holds_five_whole_years_from_every_effective_start(db, tiny):
+    # Publication 1 Oct 2027 → start 1 Jan 2028 (a Saturday; its Monday 27 Dec 2027), 721 days =
+    # 103 weeks after the grid's first Monday (today, Monday 5 Jan 2026). Five years = 1,826.25
+    # days = 260.9 weeks → 261 weeks from week 103: 364 weeks, not 260 (which held 157 of them).
+    appraisal = tiny["appraisal"]
+    appraisal.publication_date = date(2027, 10, 1)
+    db.add(appraisal)
+    db.commit()
+    loaded, result = svc.pipeline_impact(db, today=TODAY)
+    assert loaded.inputs.grid_start == date(2026, 1, 5)
+    assert loaded.inputs.n_weeks == 103 + 261
+    summary = result.appraisal_by_trust_summary(str(appraisal.id))
+    # steady state is the fifth year from the start for this late starter too: 18 chair hours a week
+    assert_allclose(summary.loc["TB1", "chair_hours_per_week_steady_state"], 18.0, rtol=1e-6)
+    assert svc.horizon_weeks(date(2025, 12, 29), [None, date(2026, 1, 1)]) == 261
+
+
+def test_unpriced_regimens_are_listed_per_appraisal(db, tiny):
+    unpriced_drug = Drug(name="Nopriceumab")
+    other = Appraisal(title="Another appraisal", national_eligible_per_year=100, status="published",
+                      recommendation="recommended", publication_date=date(2025, 10, 1))
+    db.add_all([unpriced_drug, other])
+    db.commit()
+    regimen = Regimen(name="Nopriceumab q3w", cycle_length_days=21, max_cycles=6)
+    db.add(regimen)
+    db.commit()
+    db.add(RegimenComponent(regimen_id=regimen.id, drug_id=unpriced_drug.id, dose=100, days="1"))
+    db.add(AppraisalRegimen(appraisal_id=other.id, regimen_id=regimen.id, role="brings in", share_pct=100))
+    db.commit()
+    loaded, _ = svc.pipeline_impact(db, today=TODAY)
+    assert loaded.unpriced_by_appraisal[str(other.id)] == ("Nopriceumab q3w",)
+    assert loaded.unpriced_by_appraisal[str(tiny["appraisal"].id)] == ()
+
+
+def test_a_regimen_in_phases_counts_patients_once(db, tiny):
+    from appraisal_impact.models import RegimenPhase
+
+    # Testumab 400 mg q6w × 18 (phase 1, 60 chair minutes), then 8 weeks' gap, then 50% go on to
+    # "Testumab maintenance" 100 mg q3w × 4 (30 chair minutes): at Big Trust (1 start a week)
+    # steady state: patients 108 + 0.5 × 12 weeks = 114; chair hours 18 + 0.5 × 4 × 0.5 h = 19;
+    # starts stay 1 a week.
+    maintenance = Regimen(name="Testumab maintenance", cycle_length_days=21, attendance_days="1", max_cycles=4,
+                          clinic_type="none", clinic_minutes=0)
+    db.add(maintenance)
+    db.commit()
+    db.add(RegimenComponent(regimen_id=maintenance.id, drug_id=tiny["pack"].drug_id, dose=100, days="1",
+                            chair_minutes_first_cycle=30, chair_minutes_later_cycles=30))
+    db.add(RegimenPhase(regimen_id=tiny["regimen"].id, position=2, phase_regimen_id=maintenance.id,
+                        share_going_on_pct=50, gap_days=56))
+    db.commit()
+    loaded, result = svc.pipeline_impact(db, today=TODAY)
+    appraisal = loaded.inputs.appraisals[0]
+    assert [use.regimen.schedule.offset_days for use in appraisal.brings_in] == [0, 18 * 42 + 56]
+    big = result.appraisal_by_trust_summary(appraisal.key).loc["TB1"]
+    assert_allclose(big["patients_on_treatment_steady_state"], 108 + 0.5 * 12, rtol=1e-6)
+    assert_allclose(big["chair_hours_per_week_steady_state"], 18 + 0.5 * 4 * 0.5, rtol=1e-6)
+    assert_allclose(result.appraisal_trust_weekly(appraisal.key, "TB1")["new_starts"].iloc[-1], 1.0, rtol=1e-9)
+
+
+def test_branched_funnel_and_growth_from_the_data_year(db, tiny):
+    from appraisal_impact.models import FunnelStep
+
+    # paths: 1,000 × 40% = 400 and 2,000 × 10% × 50% = 100; together 500, then 80% = 400 a year in 2023;
+    # 5% growth a year from 2023 to the start year 2026: 400 × 1.05³ = 463.05
+    appraisal = tiny["appraisal"]
+    appraisal.eligible_from_funnel = True
+    appraisal.eligible_growth_pct = 5.0
+    appraisal.eligible_data_year = 2023
+    db.add(appraisal)
+    steps = [("stage 4", 1, "Stage 4 at diagnosis", 1000), ("stage 4", 2, "Fit", 40),
+             ("later", 3, "Stages 2-3", 2000), ("later", 4, "Progress", 10), ("later", 5, "Fit", 50),
+             ("", 6, "Second line", 80)]
+    db.add_all([FunnelStep(appraisal_id=appraisal.id, path=path, position=position, name=name, value=value)
+                for path, position, name, value in steps])
+    db.commit()
+    loaded, _ = svc.pipeline_impact(db, today=TODAY)
+    core_appraisal = loaded.inputs.appraisals[0]
+    assert_allclose(core_appraisal.eligible_per_year.eligible_per_year, 400.0)
+    assert_allclose(core_appraisal.national_eligible_per_year, 400 * 1.05 ** 3)

@@ -116,10 +116,13 @@ def test_flask_impact_json_and_table(runner, seeded):
     assert data["appraisal"]["ta_number"] == "TA1037"
     assert data["appraisal"]["funding_deadline"] == "2026-07-22"
     assert data["units"]["chair_hours"] == "chair-hours/week"
-    assert len(data["week_starts"]) == 260
+    # The grid holds five whole years (1,826.25 days → 261 weeks) from every effective start: the latest
+    # is TA917's, Tuesday 29 Dec 2026, in the week of Monday 28 Dec 2026, 53 weeks after the grid's
+    # first Monday (22 Dec 2025, TA862's start week): 53 + 261 = 314 weeks (issue #11; it was 260).
+    assert len(data["week_starts"]) == 314
     assert {t["ods_code"] for t in data["trusts"]} == {"RHM", "RHU", "RN5", "R1F", "R0D", "RBD"}
     rhm = next(t for t in data["trusts"] if t["ods_code"] == "RHM")
-    assert len(rhm["weekly"]["chair_hours"]) == 260
+    assert len(rhm["weekly"]["chair_hours"]) == 314
     # financial-year sums add up to the weekly series
     total_fy = sum(year["chair_hours"] for year in rhm["by_financial_year"].values())
     assert abs(total_fy - sum(rhm["weekly"]["chair_hours"])) < 1e-3

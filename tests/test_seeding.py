@@ -107,14 +107,27 @@ def count_components(session: Session, regimen: Regimen) -> int:
     return len(session.exec(select(RegimenComponent).where(RegimenComponent.regimen_id == regimen.id)).all())
 
 
-def test_daratumumab_regimens_together_give_the_licensed_schedule(seeded):
-    """Weekly weeks 1-8, two-weekly weeks 9-24, then four-weekly: maintenance D1 q28d plus one-off extras."""
-    maintenance = seeded.exec(select(Regimen).where(Regimen.name.startswith("Daratumumab SC 1800 mg q4w"))).one()
-    extras = seeded.exec(select(Regimen).where(Regimen.name.startswith("Daratumumab SC 1800 mg extra"))).one()
-    days = {k * maintenance.cycle_length_days + 1 for k in range(10)}
-    days |= {int(d) for d in extras.attendance_days.split(",")}
+def test_daratumumab_phases_give_the_licensed_schedule(seeded):
+    """Weekly in weeks 1-8, two-weekly in weeks 9-24, then four-weekly: one regimen in three phases
+    (regimen_phases.csv), its patients counted once."""
+    from datetime import date
+
+    from appraisal_impact import impact_service
+
+    loaded = impact_service.model_inputs(seeded, today=date(2026, 6, 1))
+    ta917 = next(a for a in loaded.inputs.appraisals if a.name.startswith("Daratumumab"))
+    assert len(ta917.brings_in) == 3 and {use.regimen.course for use in ta917.brings_in} == {
+        "Daratumumab SC 1800 mg weekly to week 8 then two-weekly to week 24 then four-weekly"}
+    days = set()
+    for use in ta917.brings_in:
+        schedule = use.regimen.schedule
+        for k in range(schedule.cycle_cap or 4):
+            days |= {schedule.offset_days + k * schedule.cycle_length_days + d for d in schedule.attendance_days}
+    # 1-based days of the licence: weekly 1..50, two-weekly 57..155, then every 28 days from 169
     licensed = {1 + 7 * w for w in range(8)} | {57 + 14 * w for w in range(8)} | {169 + 28 * w for w in range(4)}
     assert sorted(d for d in days if d <= 253) == sorted(licensed)
+    # patients are counted once: only the first phase starts anyone
+    assert [use.regimen.schedule.offset_days for use in ta917.brings_in] == [0, 56, 168]
 
 
 def test_estimate_flags(seeded):
@@ -140,7 +153,9 @@ def test_estimate_flags(seeded):
         assert pack.list_price is None and "enter locally" in pack.price_source
     assert all(r.is_estimate for r in seeded.exec(select(Regimen)).all())
     interpolated = seeded.exec(select(UptakeYear).where(UptakeYear.source.contains("interpolated"))).all()
-    assert len(interpolated) == 6  # years 2-4 of TA1092 and TA1030
+    assert interpolated == []  # every NICE year is as printed in its report's table 1
+    from_tables = seeded.exec(select(UptakeYear).where(UptakeYear.source.contains("summary report, table 1"))).all()
+    assert len(from_tables) == 15  # TA1037, TA1092, TA1030 × 5 years
 
 
 def test_appraisal_figures_have_sources(seeded):
@@ -155,7 +170,8 @@ def test_appraisal_figures_have_sources(seeded):
     ).one()
     assert "TA1037" in eligible.source and not eligible.is_estimate
     uptake = seeded.exec(select(UptakeYear).where(UptakeYear.appraisal_id == ta1037.id).order_by(UptakeYear.year)).all()
-    assert [u.percent for u in uptake] == [31.0, 32.1, 30.1, 34.0, 35.1]
+    # NICE TA1037 resource impact summary report, table 1, uptake row (not 108 / 358 = 30.1% in year 3)
+    assert [u.percent for u in uptake] == [31.0, 32.0, 33.0, 34.0, 35.0]
     brings_in = seeded.exec(
         select(AppraisalRegimen).where(AppraisalRegimen.appraisal_id == ta1037.id, AppraisalRegimen.role == "brings in")
     ).one()

@@ -54,11 +54,13 @@ Inputs::
     ModelInputs(appraisals, trusts, grid_start, n_weeks=260,
                 local_patients={(appraisal_key, trust_code): patients_per_year},
                 tumour_site_shares={(trust_code, tumour_site): fraction_of_england},
+                alliance_site_shares={(trust_code, tumour_site): fraction_of_the_alliance},
                 regimen_overrides=(RegimenOverride(trust_code, regimen_name, chair_minutes_first_cycle=...),),
                 tariffs=DeliveryTariffs(), england_population=57_690_300)
 
 A trust's share of England's patients: its ``local_patients`` entry / national eligible,
-else the alliance's tumour-site share, else catchment / England population.
+else the alliance's tumour-site share (its share of the alliance's patients with that cancer ×
+the alliance's population / England's), else catchment / England population.
 An appraisal with ``effective_start=None`` contributes nothing (its start is not known).
 
 Run::
@@ -78,12 +80,38 @@ units in ``MEASURE_UNITS`` (new_starts [patients/week], patients_on_treatment [p
 attendances, chair_hours [chair-hours/week], aseptic_items, aseptic_hours, verification_hours,
 dispensing_hours, cycles, clinic_appointments, clinic_hours, drug_cost, delivery_cost,
 clinic_cost [£/week]). ``component`` is "net" (default: brought in − displaced),
-"brought in" or "displaced". Steady state = mean of the last 52 weeks of the horizon.
+"brought in" or "displaced". An appraisal's steady state = the mean week of the fifth year from
+its effective start; the pipeline's = the grid's last 52 weeks (the grid holds five whole years
+from every appraisal's start, so that is at least every appraisal's fifth year).
 
 Periods: ``by_calendar_month(weekly)`` (index "2026-04"), ``by_financial_year(weekly)``
-(index "2026/27"), ``by_year_from_start(weekly, effective_start)`` (index 1, 2, ...):
-each week goes wholly to the period of its Monday; flows are summed (so periods add up to
-the weekly total), patients_on_treatment is averaged.
+(index "2026/27"), ``by_year_from_start(weekly, effective_start)`` (index 1, 2, ..., whole
+years of 365.25 days only): a week that straddles two periods counts for the days it holds of
+each; flows are summed (so periods add up to the weekly total), patients_on_treatment averaged.
+
+Phases and branched funnels (:mod:`.phases`, :mod:`.impact`)
+-----------------------------------------------------------
+``phased_regimens([TreatmentPhase(Regimen(...)), TreatmentPhase(Regimen(...), share_going_on=0.66,
+gap_days=56)], course="name")`` -> one Regimen per phase (schedule moved to the phase's first day,
+weighted by the chance of reaching it); bring each in with the same share. Patients are counted
+once per course. ``BranchedFunnel.of((EligibleFunnel(...), EligibleFunnel(...)), steps=(FunnelStep(...),))``:
+eligible = the sum of the paths × the common steps. ``Appraisal(eligible_data_year=2022)``: growth
+from the year the eligible figure describes.
+
+NICE's measures (:mod:`.measures`, and on the result)
+---------------------------------------------------
+``result.people_treated(key, first_day, end_day, component="brought in")``: people having
+treatment in the period (at least one cycle in it), England [people];
+``result.people_treated_by_year_from_start(key)`` / ``_by_financial_year(key)`` (Series),
+``result.people_treated_by_trust(people, key)`` (× each trust's share).
+``drug_cost_split(result, key, area="england" | "alliance" | trust code, period="financial year"
+| "year from start")`` -> gross_drug_cost, savings_from_displaced, net_drug_cost [£].
+``per_100000_population(value, population)``; ``populations(result, england_population)``;
+``course_drug_cost(appraisal)`` [£ per person starting]; ``result.new_starts_by_year_from_start(key)``
+(people starting in each whole year, exact).
+``area_totals(result, key, area=..., period=..., england_population=...)`` and
+``england_and_alliance(result, key, england_population)`` -> every measure with people treated,
+the drug-cost split and per-100,000 figures, by year from start and by financial year.
 
 Capacity (:mod:`.capacity`)
 ---------------------------
@@ -97,9 +125,19 @@ grid_start=...)`` -> per resource ``ResourceOutlook`` with ``first_week_exceeded
 
 Uncertainty (:mod:`.uncertainty`)
 ---------------------------------
-``run_scenarios(inputs)`` -> ``.low``, ``.central``, ``.high`` results.
+``run_scenarios(inputs)`` -> ``.low``, ``.central``, ``.high`` results. ``run_model(inputs, "low")``
+bounds every figure of every appraisal at every trust week by week (low <= central <= high,
+net figures included; see :func:`.impact.run_model`).
+Sampling draws each input's multiplier from a two-piece triangular distribution with median 1
+(the central figure): ``two_piece_quantile(q, low, high)``.
 ``sample_steady_state(inputs, measure="chair_hours", n_samples=1000, seed=0)``
 -> ``.percentiles()`` DataFrame (rows: trusts then "alliance"; columns P10, P50, P90).
+``measure_percentiles(inputs, "chair_hours", appraisal=None | key, period="steady state" | year
+from start (int) | financial year "2027/28", n_samples=1000, seed=0)`` -> the same table for
+one period; ``sample_weekly(...)`` gives the weekly samples behind it.
+``probability_out_of_chairs(inputs, {trust code: BaselineDemand(...)}, [dates])`` -> [trust x date]
+chance that baseline + pipeline chair hours exceed the trust's bookable chair-hours in some week
+by each date (the funding deadline; ``financial_year_ends(result.week_starts)``).
 """
 
 from .capacity import (
@@ -148,6 +186,7 @@ from .impact import (
     Appraisal,
     Component,
     DeliveryTariffs,
+    BranchedFunnel,
     EligibleFunnel,
     FunnelStep,
     ImpactResult,
@@ -161,12 +200,36 @@ from .impact import (
     by_calendar_month,
     by_financial_year,
     by_year_from_start,
+    financial_year_days_on_grid,
     financial_year_label,
+    monday_on_or_before,
     run_model,
+    year_from_start_weights,
     run_with_multipliers,
 )
+from .measures import (
+    area_totals,
+    course_drug_cost,
+    drug_cost_split,
+    england_and_alliance,
+    per_100000_population,
+    populations,
+)
+from .phases import TreatmentPhase, phased_regimens
 from .schedule import RegimenSchedule, ScheduleKernels
-from .uncertainty import SampledSteadyState, ScenarioResults, run_scenarios, sample_steady_state
+from .uncertainty import (
+    SampledSteadyState,
+    SampledWeekly,
+    ScenarioResults,
+    financial_year_ends,
+    measure_percentiles,
+    period_weights,
+    probability_out_of_chairs,
+    run_scenarios,
+    sample_steady_state,
+    sample_weekly,
+    two_piece_quantile,
+)
 
 __all__ = [
     "ENGLAND_POPULATION", "MEASURES", "MEASURE_UNITS", "SHARE_SOURCES", "WEEKS_PER_YEAR",
@@ -181,4 +244,9 @@ __all__ = [
     "cheapest_pack_combination", "compute_deadlines", "dose_mg", "financial_year_label",
     "first_week_exceeding", "oral_cost_per_cycle", "parse_process", "parse_recommendation",
     "resource_outlook", "run_model", "run_scenarios", "run_with_multipliers", "sample_steady_state",
+    "SampledWeekly", "financial_year_days_on_grid", "financial_year_ends", "measure_percentiles",
+    "monday_on_or_before", "period_weights", "probability_out_of_chairs", "sample_weekly",
+    "two_piece_quantile", "year_from_start_weights",
+    "BranchedFunnel", "TreatmentPhase", "phased_regimens",
+    "area_totals", "course_drug_cost", "drug_cost_split", "england_and_alliance", "per_100000_population", "populations",
 ]

@@ -5,7 +5,11 @@ receives cycle k with probability p_k:
 
 * fixed course: p_k = 1 for k < max cycles;
 * until progression: p_k = exp(−ln2 × k × L / M) for a median time on treatment M days,
-  capped at max cycles and/or max years (cap = floor(max years × 365.25 / L) cycles).
+  capped at max cycles and/or a stop rule in years.
+
+A stop rule of Y years gives every cycle that starts before the stop date: cycle k is given
+when k × L < Y × 365.25 days, so the cap is ceil(Y × 365.25 / L) cycles (a year of q6w is 9
+cycles: days 0, 42, ... 336; 2 years of q3w is 35). Where both are set the smaller cap applies.
 
 A patient who starts in week 0 (on its Monday) attends on day d (1-based) of cycle k in
 week floor((k × L + d − 1) / 7). A kernel ``a[w]`` is the expected count in week w after a
@@ -35,9 +39,17 @@ class RegimenSchedule:
         (1-based), e.g. (1,) or (1, 8). Empty for oral regimens.
     max_cycles : fixed course length, or the cap for "until progression" [cycles].
     median_time_on_treatment_days : M [days]; ``None`` means a fixed course.
-    max_years : stop rule, e.g. 2 for many checkpoint inhibitors [years].
+    max_years : stop rule, e.g. 2 for many checkpoint inhibitors [years]: every cycle that starts
+        before the stop date is given (see :attr:`cycles_before_stop_date`).
     is_oral : oral regimen: no chair attendances, but cycles (verification, dispensing,
         clinic) still count.
+    offset_days : for a later phase of a regimen (:mod:`.phases`): the day its first cycle starts,
+        counted from the patient's first day of treatment [days].
+    share_reaching : for a later phase: the product of the shares of patients going on to each
+        phase so far [fraction].
+    preceding_phases : for a later phase: (days at risk, median time on treatment or None) of each
+        earlier phase; a patient reaches this phase only without progressing in an until-progression
+        phase: exp(−ln2 × days / median) each.
     """
 
     cycle_length_days: int
@@ -46,6 +58,9 @@ class RegimenSchedule:
     median_time_on_treatment_days: float | None = None
     max_years: float | None = None
     is_oral: bool = False
+    offset_days: int = 0
+    share_reaching: float = 1.0
+    preceding_phases: tuple[tuple[float, float | None], ...] = ()
 
     def __post_init__(self) -> None:
         if self.cycle_length_days <= 0:
@@ -60,6 +75,15 @@ class RegimenSchedule:
         return self.median_time_on_treatment_days is None
 
     @property
+    def reach(self) -> float:
+        """Chance a patient who starts the regimen reaches this phase [fraction] (1 for a first phase)."""
+        survival = math.prod(
+            1.0 if median is None else math.exp(-math.log(2) * days / median)
+            for days, median in self.preceding_phases
+        )
+        return self.share_reaching * survival
+
+    @property
     def chair_attendance_days(self) -> tuple[int, ...]:
         """Days that need a chair: none for an oral regimen."""
         return () if self.is_oral else tuple(sorted(set(self.attendance_days)))
@@ -71,17 +95,35 @@ class RegimenSchedule:
         if self.max_cycles is not None:
             caps.append(self.max_cycles)
         if self.max_years is not None:
-            caps.append(math.floor(self.max_years * DAYS_PER_YEAR / self.cycle_length_days))
+            caps.append(self.cycles_before_stop_date)
         return min(caps) if caps else None
+
+    @property
+    def cycles_before_stop_date(self) -> int | None:
+        """Cycles that start before the stop date of a stop rule in years [cycles]: cycle k (from 0)
+        starts on day k × L and is given when k × L < max years × 365.25, i.e.
+        ceil(max years × 365.25 / L) cycles (1 year q14d: 27; q21d: 18; q28d: 14; q42d: 9)."""
+        if self.max_years is None:
+            return None
+        stop_day = self.max_years * DAYS_PER_YEAR
+        # ceil, but a cycle starting exactly on the stop day is not given (k × L < stop day)
+        return max(math.ceil(stop_day / self.cycle_length_days - 1e-9), 0)
 
     def with_time_on_treatment_scaled(self, multiplier: float) -> RegimenSchedule:
         """Median time on treatment × multiplier; a fixed course is unchanged."""
-        if self.is_fixed_course or multiplier == 1.0:
+        if multiplier == 1.0 or (self.is_fixed_course and all(m is None for _, m in self.preceding_phases)):
             return self
-        return replace(self, median_time_on_treatment_days=self.median_time_on_treatment_days * multiplier)
+        return replace(
+            self,
+            median_time_on_treatment_days=None if self.is_fixed_course else self.median_time_on_treatment_days * multiplier,
+            preceding_phases=tuple((days, None if m is None else m * multiplier) for days, m in self.preceding_phases),
+        )
 
     def cycle_probabilities(self, n_cycles: int | None = None) -> np.ndarray:
-        """p_k for k = 0 .. (n_cycles or cap or negligible tail) − 1."""
+        """p_k for k = 0 .. (n_cycles or cap or negligible tail) − 1 (× the chance of reaching this phase)."""
+        return self.reach * self._cycle_probabilities_in_phase(n_cycles)
+
+    def _cycle_probabilities_in_phase(self, n_cycles: int | None = None) -> np.ndarray:
         cap = self.cycle_cap
         if self.is_fixed_course:
             count = cap if n_cycles is None else min(cap, n_cycles)
@@ -98,7 +140,7 @@ class RegimenSchedule:
         """Σ p_k: expected cycles per patient [cycles/patient]."""
         if not self.is_fixed_course and self.cycle_cap is None:
             ratio = math.exp(-math.log(2) * self.cycle_length_days / self.median_time_on_treatment_days)
-            return 1.0 / (1.0 - ratio)
+            return self.reach / (1.0 - ratio)
         return float(self.cycle_probabilities().sum())
 
     @property
@@ -108,8 +150,16 @@ class RegimenSchedule:
 
     @property
     def mean_days_on_treatment(self) -> float:
-        """From the first attendance to the end of the last cycle received [days]."""
+        """From the first attendance to the end of the last cycle received [days] (of this phase,
+        averaged over everyone who starts the regimen)."""
         return self.expected_cycles * self.cycle_length_days
+
+    @property
+    def days_at_risk(self) -> float:
+        """Days from this phase's start to its last possible cycle's end: cap × L [days] (infinite
+        without a cap). A later phase follows at this day plus its gap."""
+        cap = self.cycle_cap
+        return math.inf if cap is None else cap * self.cycle_length_days
 
     def kernels(self, n_weeks: int) -> ScheduleKernels:
         """Weekly kernels over ``n_weeks`` weeks after a start (longer courses are cut)."""
@@ -161,10 +211,11 @@ KERNEL_ROWS = (
 
 def _build_kernels(schedule: RegimenSchedule, n_weeks: int) -> ScheduleKernels:
     length = schedule.cycle_length_days
-    # Cycles that can start inside the window: k × L < 7 × n_weeks.
-    n_cycles_in_window = -(-7 * n_weeks // length)
+    offset = schedule.offset_days
+    # Cycles that can start inside the window: offset + k × L < 7 × n_weeks.
+    n_cycles_in_window = max(-(-(7 * n_weeks - offset) // length), 0)
     probabilities = schedule.cycle_probabilities(n_cycles_in_window)
-    cycle_start_days = np.arange(probabilities.size) * length
+    cycle_start_days = offset + np.arange(probabilities.size) * length
 
     def weekly_counts(days: np.ndarray, weights: np.ndarray) -> np.ndarray:
         weeks = days // 7
@@ -172,16 +223,16 @@ def _build_kernels(schedule: RegimenSchedule, n_weeks: int) -> ScheduleKernels:
         return np.bincount(weeks[inside], weights=weights[inside], minlength=n_weeks)
 
     starts = np.zeros(n_weeks)
-    starts[0] = 1.0
+    starts[0] = 1.0 if offset == 0 else 0.0  # a later phase starts nobody new
 
     cycles = weekly_counts(cycle_start_days, probabilities)
 
     # On treatment in week w if the patient received the cycle running on the week's Monday
     # (p_k falls with k, so any cycle starting later in the week implies that one).
-    monday_days = 7 * np.arange(n_weeks)
-    cycle_on_monday = monday_days // length
+    monday_days = 7 * np.arange(n_weeks) - offset
+    cycle_on_monday = np.floor_divide(monday_days, length)
     on_treatment = np.zeros(n_weeks)
-    covered = cycle_on_monday < probabilities.size
+    covered = (monday_days >= 0) & (cycle_on_monday < probabilities.size)
     on_treatment[covered] = probabilities[cycle_on_monday[covered]]
 
     days = schedule.chair_attendance_days

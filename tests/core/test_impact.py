@@ -1,5 +1,6 @@
 """The impact model on cases worked by hand (domain guide §4)."""
 
+from dataclasses import replace
 from datetime import date
 
 import pandas as pd
@@ -90,20 +91,30 @@ def test_oral_regimen_takes_no_chair_but_clinic_and_pharmacy(england, grid_start
 
 def test_uptake_by_year_from_start(england, pembrolizumab_q6w, grid_start):
     # 521.8 eligible a year: uptake 10% → 1 start a week in year 1, 20% → 2 in year 2.
-    # Year 1 is weeks 0..52 (7 × 52 = 364 < 365.25 days), 53 weeks: 53 starts; year 2 weeks 53..104: 104
+    # Year 1 is days [0, 365.25) from the start Monday: weeks 0..51 whole (364 days) and 1.25 of
+    # week 52's 7 days; uptake changes at the year boundary, not at week 53, so week 52 holds
+    # 1.25/7 × 1 + 5.75/7 × 2 = 1.821429 starts.
     appraisal = Appraisal("TA2", "two years", 521.8, (10.0, 20.0), grid_start, (RegimenUse(pembrolizumab_q6w),))
     result = run_model(ModelInputs((appraisal,), (england,), grid_start))
     starts = result.trust_weekly("ENG")["new_starts"].to_numpy()
-    assert_allclose(starts[:53], 1.0)
+    assert_allclose(starts[:52], 1.0)
+    assert_allclose(starts[52], 1.25 / 7 + 2 * 5.75 / 7)
     assert_allclose(starts[53:], 2.0)  # later years hold the last uptake
     summary = result.appraisal_by_trust_summary("TA2")
-    # The summary splits the week that straddles a year's end by its days: year 1 = weeks 0..51 whole
-    # (364 days) + 1.25/7 of week 52 → 52 + 0.178571 starts; year 2 = 5.75/7 of week 52 (1 a week),
-    # weeks 53..103 whole (51 × 2) and 2.5/7 of week 104 (days 728–730.5, 2 a week) → 103.535714.
+    # People starting in a year are exact: year 1 = 52 whole weeks + 1.25 days of week 52 at 1 a week =
+    # 52.178571 (= 10% × 521.8 × 365.25/7/52.18); year 2 = 2 × 52.178571 = 104.357143.
     assert_allclose(summary.loc["ENG", "new_starts_year1"], 52 + 1.25 / 7)
-    assert_allclose(summary.loc["ENG", "new_starts_year2"], 5.75 / 7 + 102 + 2 * 2.5 / 7)
+    assert_allclose(summary.loc["ENG", "new_starts_year2"], 2 * (52 + 1.25 / 7))
+    assert_allclose(result.new_starts_by_year_from_start("TA2").loc[[1, 2]], [52 + 1.25 / 7, 2 * (52 + 1.25 / 7)])
+    # Weekly totals split the straddling week by its days, whatever it holds: year 1 takes 1.25/7 of
+    # week 52's 1.821429 starts → 52.325255; year 2 = 5.75/7 × 1.821429 + 51 × 2 + 2.5/7 × 2 (days
+    # 728–730.5 of week 104) = 104.210459; together they hold exactly the 2 years' starts.
+    week_52 = 1.25 / 7 + 2 * 5.75 / 7
     by_year = by_year_from_start(result.trust_weekly("ENG"), grid_start)
-    assert_allclose(by_year.loc[1, "new_starts"], 53.0)
+    # whole years of 365.25 days (not 53 weeks in year 1), the same figures as the summary
+    assert_allclose(by_year.loc[1, "new_starts"], 52 + 1.25 / 7 * week_52)
+    assert_allclose(by_year.loc[2, "new_starts"], 5.75 / 7 * week_52 + 102 + 2 * 2.5 / 7)
+    assert list(by_year.index) == [1, 2, 3, 4]  # 260 weeks = 1,820 days: year 5 ends on day 1,826.25
 
 
 def test_funnel_and_growth(england, pembrolizumab_q6w, grid_start):
@@ -228,20 +239,37 @@ def test_financial_year_labels():
 
 
 def test_financial_year_and_month_sums(england, pembrolizumab_q6w):
-    # grid from Monday 24 Mar 2025: weeks of 24 and 31 Mar are in 2024/25, 7 Apr in 2025/26
+    # grid from Monday 24 Mar 2025: the week of 24 Mar is wholly in 2024/25; the week of Monday
+    # 31 Mar holds 1 day of 2024/25 (31 Mar) and 6 of 2025/26: each week counts for its days.
     grid_start = date(2025, 3, 24)
     appraisal = starts_per_week_appraisal(pembrolizumab_q6w, 2.0, start=grid_start)
     weekly = run_model(ModelInputs((appraisal,), (england,), grid_start)).trust_weekly("ENG")
     years = by_financial_year(weekly)
     assert years.index[0] == "2024/25"
-    assert_allclose(years.loc["2024/25", "new_starts"], 4.0)  # two weeks × 2
+    assert_allclose(years.loc["2024/25", "new_starts"], 2 + 2 / 7)  # 8 days at 2 a week
     months = by_calendar_month(weekly)
-    assert_allclose(months.loc["2025-03", "new_starts"], 4.0)  # weeks of 24 and 31 March
+    assert_allclose(months.loc["2025-03", "new_starts"], 2 + 2 / 7)  # 24–31 March
+    assert_allclose(months.loc["2025-04", "new_starts"], 2 * 30 / 7)  # 30 days of April
+    assert_allclose(years.loc["2025/26", "new_starts"], 2 * 365 / 7)  # a whole year: 365 days
     for table in (years, months):
         flows = [c for c in weekly.columns if c != "patients_on_treatment"]
         assert_allclose(table[flows].sum(), weekly[flows].sum())
-    # stocks are averaged: March's two weeks hold 2 and 4 patients
-    assert_allclose(months.loc["2025-03", "patients_on_treatment"], 3.0)
+    # stocks are averaged over the days: March holds 7 days at 2 patients and 1 day at 4
+    assert_allclose(months.loc["2025-03", "patients_on_treatment"], (7 * 2 + 4) / 8)
+
+
+def test_financial_year_2030_31_holds_365_days_not_53_mondays(england, pembrolizumab_q6w):
+    # 1 April 2030 is a Monday, so 2030/31 has 53 Mondays (1 Apr 2030 .. 31 Mar 2031). At 1 start
+    # a week it must hold 365/7 = 52.142857 starts, not 53.
+    grid_start = date(2029, 4, 2)
+    appraisal = starts_per_week_appraisal(pembrolizumab_q6w, 1.0, start=grid_start)
+    weekly = run_model(ModelInputs((appraisal,), (england,), grid_start, n_weeks=260)).trust_weekly("ENG")
+    assert sum(1 for day in weekly.index if impact.financial_year_label(day) == "2030/31") == 53
+    years = by_financial_year(weekly)
+    assert_allclose(years.loc["2030/31", "new_starts"], 365 / 7)
+    assert_allclose(years.loc["2031/32", "new_starts"], 366 / 7)  # 29 Feb 2032
+    days = impact.financial_year_days_on_grid(weekly.index)
+    assert days["2030/31"] == 365 and days["2031/32"] == 366
 
 
 def test_weekly_frames_are_mondays_with_named_columns(england, pembrolizumab_q6w, grid_start):
@@ -253,3 +281,34 @@ def test_weekly_frames_are_mondays_with_named_columns(england, pembrolizumab_q6w
     assert weekly.index[0] == pd.Timestamp(grid_start)
     with pytest.raises(KeyError):
         result.trust_weekly("NOPE")
+
+
+def test_growth_runs_from_the_year_the_eligible_figure_describes(england, pembrolizumab_q6w):
+    # NICE TA1099: 3,200 × 31.47% × 55.5% × 92% = 514.2 people in 2022 (the registry year). With growth
+    # 0.893% a year and a start in 2025, year 1 holds 3 years of growth: 514.2 × 1.00893³ = 528.1, and
+    # year 5 514.2 × 1.00893⁷ = 547.0 (NICE's table: 525 and 544).
+    funnel = impact.EligibleFunnel(3200, (impact.FunnelStep("limited stage", 31.47), impact.FunnelStep("PS 0-1", 55.5),
+                                          impact.FunnelStep("no progression", 92.0)))
+    start = date(2025, 4, 7)
+    appraisal = Appraisal("TA1099", "durvalumab", funnel, (100.0,), start, (RegimenUse(pembrolizumab_q6w),),
+                          eligible_growth_percent_per_year=0.893, eligible_data_year=2022)
+    assert_allclose(funnel.eligible_per_year, 514.2, atol=0.05)
+    assert appraisal.years_of_growth_before_start == 3
+    assert_allclose(appraisal.national_eligible_per_year, 528.1, atol=0.05)
+    result = run_model(ModelInputs((appraisal,), (england,), start, n_weeks=261))
+    by_year = by_year_from_start(result.national_weekly("TA1099"), start)
+    # year 5 starts at 100% uptake: 547.0 × 365.25/7/52.18 (the year's days) ≈ 547.0
+    assert_allclose(by_year.loc[5, "new_starts"], 514.2 * 1.00893 ** 7, rtol=2e-3)
+    without = replace(appraisal, eligible_data_year=None)
+    assert_allclose(without.national_eligible_per_year, funnel.eligible_per_year)
+
+
+def test_an_empty_pipeline_runs_and_starts_no_one():
+    """Every appraisal left out (or none yet): the model still runs, with nothing in it."""
+    from datetime import date
+
+    from appraisal_impact.core import ModelInputs, Trust, run_model
+
+    result = run_model(ModelInputs(appraisals=(), trusts=(Trust("RHM", "Southampton", "QRL", 1_000_000),),
+                                   grid_start=date(2026, 6, 1)))
+    assert float(result.trust_weekly("RHM")["new_starts"].sum()) == 0.0

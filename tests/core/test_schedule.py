@@ -61,18 +61,45 @@ def test_expected_cycles_until_progression_small_case():
 
 
 def test_two_year_cap_on_until_progression():
-    # L = 28, 2 years: floor(730.5 / 28) = 26 cycles; M = 365: r = 2^(−28/365)
+    # L = 28, 2 years = 730.5 days: cycles start on days 0, 28, ..., 728 (26 × 28 = 728 < 730.5) = 27
+    # cycles; M = 365: r = 2^(−28/365), Σ_{k<27} r^k = (1 − r^27) / (1 − r)
     schedule = RegimenSchedule(28, (1,), median_time_on_treatment_days=365, max_years=2)
-    assert schedule.cycle_cap == 26
+    assert schedule.cycle_cap == 27
     ratio = 2 ** (-28 / 365)
-    assert_allclose(schedule.expected_cycles, (1 - ratio**26) / (1 - ratio), rtol=1e-12)
-    assert_allclose(schedule.expected_cycles, 14.465, atol=2e-3)
+    assert_allclose(schedule.expected_cycles, (1 - ratio**27) / (1 - ratio), rtol=1e-12)
+    assert_allclose(schedule.expected_cycles, 14.716, atol=2e-3)  # r^27 = 2^(−756/365) = 0.2382
 
 
 def test_fixed_course_capped_by_years():
     schedule = RegimenSchedule(14, (1,), max_cycles=50, max_years=1)
-    assert schedule.cycle_cap == 26  # floor(365.25 / 14)
-    assert schedule.expected_cycles == 26
+    # cycles on days 0, 14, ..., 364 all start before day 365.25: 27 (not floor(365.25 / 14) = 26)
+    assert schedule.cycle_cap == 27
+    assert schedule.expected_cycles == 27
+    # the smaller cap applies where both are set
+    assert RegimenSchedule(14, (1,), max_cycles=26, max_years=1).cycle_cap == 26
+
+
+@pytest.mark.parametrize(
+    "cycle_length, years, cycles, last_start_day",
+    [
+        # 1 year = 365.25 days; a cycle starting on day k × L < 365.25 is given
+        (14, 1, 27, 364),   # 26 × 14 = 364 < 365.25; 27 × 14 = 378 is after the stop date
+        (21, 1, 18, 357),   # 17 × 21 = 357; 18 × 21 = 378
+        (28, 1, 14, 364),   # 13 × 28 = 364; 14 × 28 = 392
+        (42, 1, 9, 336),    # 8 × 42 = 336; 9 × 42 = 378  (floor gave 8: −11% drug cost)
+        (21, 2, 35, 714),   # 2 years = 730.5 days: 34 × 21 = 714; 35 × 21 = 735
+        (42, 2, 18, 714),   # 17 × 42 = 714; 18 × 42 = 756
+        (28, 1.2, 16, 420),  # 1.2 years = 438.3 days: 15 × 28 = 420; 16 × 28 = 448
+    ],
+)
+def test_stop_rule_in_years_gives_every_cycle_that_starts_before_the_stop_date(
+    cycle_length, years, cycles, last_start_day
+):
+    schedule = RegimenSchedule(cycle_length, (1,), max_years=years)
+    assert schedule.cycle_cap == cycles
+    assert schedule.expected_cycles == cycles
+    kernels = schedule.kernels(200)
+    assert weeks_with(kernels.cycles)[-1] == last_start_day // 7
 
 
 def test_kernel_sums_are_expected_counts():
