@@ -72,8 +72,14 @@ def test_a_total_adds_unrounded_parts_and_counts_the_unknown_ones():
     assert whole.note == "1 of 3 not yet known: no price yet"
     nothing = total([Figure.unknown("the start date is not yet known", "h")] * 2)
     assert nothing.value is None and nothing.note == "the start date is not yet known"
-    # a total of totals counts the innermost parts
-    assert total([whole, Figure.of(1.0, "h")]).note == "1 of 4 not yet known: no price yet"
+    # parts named at this level: a part partly unknown counts as unknown ("1 of 2 appraisals")
+    named = total([whole, Figure.of(1.0, "h")], names=["1", "2"], noun="appraisals")
+    assert named.value == pytest.approx(4.75)
+    assert named.note == "1 of 2 appraisals not yet known: no price yet"
+    # a total of totals without names counts the parts' own parts: two trusts' totals over the same two
+    # appraisals, appraisal "2" unknown at both → "1 of 2 appraisals", not "2 of 4"
+    at_trust = [total([Figure.of(1.0, "h"), Figure.unknown("no start", "h")], names=["1", "2"], noun="appraisals")] * 2
+    assert total(at_trust).note == "1 of 2 appraisals not yet known: no start"
 
 
 def test_rounding_is_stated_where_the_rows_do_not_add_up():

@@ -86,11 +86,11 @@ def build_figures(
         members = list(by_trust.values())
         by_icb = {
             icb: group(icb, icb_names.get(icb, icb), [by_trust[c] for c in codes], keys, codes,
-                       [by_trust[c].eligible_per_year for c in codes])
+                       [by_trust[c].eligible_per_year for c in codes], noun="trusts")
             for icb, codes in icbs.items()
         }
         alliance = group(ALLIANCE_CODE, ALLIANCE_NAME, members, keys, [t.code for t in trusts],
-                         [m.eligible_per_year for m in members])
+                         [m.eligible_per_year for m in members], noun="trusts")
         england_periods = {p.key: period_figures(p, national_in, national_out, reasons, None) for p in periods}
         national_eligible = _national_eligible(result, a)
         england = GroupFigures(
@@ -115,7 +115,7 @@ def build_figures(
     for t, trust in enumerate(trusts):
         parts = [appraisals[a.key].by_trust[trust.code] for a in result.appraisals]
         pipeline = group(trust.code, trust.name, parts, keys, [a.key for a in result.appraisals],
-                         [p.eligible_per_year for p in parts])
+                         [p.eligible_per_year for p in parts], noun="appraisals")
         weekly = result.trust_weekly(trust.code)
         chair, aseptic, clinic = baselines.get(trust.code, (None, None, None))
         trust_figures[trust.code] = TrustFigures(
@@ -132,11 +132,11 @@ def build_figures(
         )
     icb_figures = {
         icb: group(icb, icb_names.get(icb, icb), [trust_figures[c].pipeline for c in codes], keys, codes,
-                   [trust_figures[c].pipeline.eligible_per_year for c in codes])
+                   [trust_figures[c].pipeline.eligible_per_year for c in codes], by_name=False)
         for icb, codes in icbs.items()
     }
     alliance = group(ALLIANCE_CODE, ALLIANCE_NAME, [f.pipeline for f in trust_figures.values()], keys,
-                     list(trust_figures), [f.pipeline.eligible_per_year for f in trust_figures.values()])
+                     list(trust_figures), [f.pipeline.eligible_per_year for f in trust_figures.values()], by_name=False)
     return PipelineFigures(
         scenario=result.scenario, price_label=price_label, figures_date=today, grid_start=grid_start,
         n_weeks=n_weeks, growth_percent=growth_percent, periods=tuple(periods),

@@ -84,14 +84,16 @@ class PeriodFigures:
         return cls(period=period, **values)
 
     @classmethod
-    def added(cls, parts: Iterable[PeriodFigures], period: str) -> PeriodFigures:
+    def added(cls, parts: Iterable[PeriodFigures], period: str, names: Iterable[str] | None = None,
+              noun: str | None = None) -> PeriodFigures:
         """Each measure the total of the parts' (unrounded; unknown parts counted, not taken as 0)."""
         parts = list(parts)
+        names = None if names is None else list(names)
         values = {}
         for f in dataclasses.fields(cls):
             if f.name != "period":
                 values[f.name] = total((getattr(p, f.name) for p in parts), unit=f.metadata["unit"],
-                                       kind=f.metadata["kind"])
+                                       kind=f.metadata["kind"], names=names, noun=noun)
         return cls(period=period, **values)
 
     def as_json(self) -> dict:
@@ -266,14 +268,17 @@ class GroupFigures(ByPeriod):
 
 
 def group(code: str, name: str, members: list[ByPeriod], keys: Iterable[str], part_names: Iterable[str],
-          eligible: list[Figure] | None = None) -> GroupFigures:
-    """The total of ``members`` for each period in ``keys``."""
-    periods = {key: PeriodFigures.added((m.periods[key] for m in members), key) for key in keys}
+          eligible: list[Figure] | None = None, *, noun: str | None = None, by_name: bool = True) -> GroupFigures:
+    """The total of ``members`` for each period in ``keys``; ``part_names`` name the members (counted
+    as "1 of 8 {noun} not yet known"), or with ``by_name`` False the members' own parts are counted."""
+    part_names = tuple(part_names)
+    names = part_names if by_name else None
+    periods = {key: PeriodFigures.added((m.periods[key] for m in members), key, names, noun) for key in keys}
     return GroupFigures(
         periods=_frozen(periods), code=code, name=name,
-        eligible_per_year=total(eligible or [], unit="patients a year", kind=Kind.PATIENTS,
+        eligible_per_year=total(eligible or [], unit="patients a year", kind=Kind.PATIENTS, names=names, noun=noun,
                                 empty_reason="no trusts"),
-        parts=tuple(part_names),
+        parts=part_names,
     )
 
 

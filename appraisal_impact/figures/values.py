@@ -50,20 +50,31 @@ class Figure:
     kind : how it is rounded and written (:class:`Kind`).
     reason : why it is not yet known (empty when known); for a total with some parts unknown,
         why those parts are unknown.
-    parts, unknown_parts : for a total, how many parts it adds and how many of them are not yet
-        known (the value is the sum of the known ones). A plain figure has parts 1.
+    part_names, missing : for a total, the parts it adds (appraisal keys, trust codes) and those not
+        yet known (the value is the sum of the others); ``part_noun`` names them ("appraisals").
     """
 
     value: float | None
     unit: str
     kind: Kind = Kind.RATE
     reason: str = ""
-    parts: int = 1
-    unknown_parts: int = 0
+    part_names: tuple[str, ...] = ()
+    missing: tuple[str, ...] = ()
+    part_noun: str = ""
 
     @classmethod
     def unknown(cls, reason: str, unit: str, kind: Kind = Kind.RATE) -> Figure:
-        return cls(None, unit, kind, reason or NOT_YET_KNOWN, 1, 1)
+        return cls(None, unit, kind, reason or NOT_YET_KNOWN)
+
+    @property
+    def parts(self) -> int:
+        """How many parts a total adds (1 for a plain figure)."""
+        return len(self.part_names) or 1
+
+    @property
+    def unknown_parts(self) -> int:
+        """How many of a total's parts are not yet known (the value is the sum of the others)."""
+        return len(self.missing)
 
     @classmethod
     def of(cls, value: float | None, unit: str, kind: Kind = Kind.RATE, reason: str = "") -> Figure:
@@ -116,7 +127,8 @@ class Figure:
         if self.value is None:
             return self.reason
         if self.unknown_parts:
-            return f"{self.unknown_parts} of {self.parts} not yet known" + (f": {self.reason}" if self.reason else "")
+            noun = f" {self.part_noun}" if self.part_noun else ""
+            return f"{self.unknown_parts} of {self.parts}{noun} not yet known" + (f": {self.reason}" if self.reason else "")
         return ""
 
     def as_json(self, places: int | None = None) -> float | None:
@@ -177,26 +189,41 @@ def number_text(value: float | None, kind: Kind | str = Kind.RATE, money: str = 
 
 
 def total(parts: Iterable[Figure], *, unit: str | None = None, kind: Kind | None = None,
+          names: Iterable[str] | None = None, noun: str | None = None,
           empty_reason: str = "nothing to add up") -> Figure:
     """The sum of unrounded parts; unknown parts are counted (and their reasons kept), not taken as 0.
 
-    Every part unknown → not yet known (with the parts' reason); no parts at all → not yet known
-    with ``empty_reason``.
+    ``names`` names the parts at this level (e.g. appraisal keys: "1 of 8 appraisals not yet known",
+    where a part partly unknown counts as unknown); without them a total of totals counts the parts'
+    own parts (trusts' pipeline totals add up to "1 of 8 appraisals"). Every part unknown → not yet
+    known (with the parts' reason); no parts at all → not yet known with ``empty_reason``.
     """
     parts = list(parts)
     if not parts:
         return Figure.unknown(empty_reason, unit or "", kind or Kind.RATE)
     unit = unit if unit is not None else parts[0].unit
     kind = kind if kind is not None else parts[0].kind
-    count = sum(p.parts for p in parts)
-    unknown = [p for p in parts if p.value is None or p.unknown_parts]
-    missing = sum(p.parts if p.value is None else p.unknown_parts for p in parts)
-    reasons = _unique(p.reason for p in unknown if p.reason)
-    reason = "; ".join(reasons)
+    universe: dict[str, None] = {}
+    missing: dict[str, None] = {}
+    if names is not None:
+        for name, part in zip(list(names), parts):
+            universe[name] = None
+            if part.value is None or part.missing:
+                missing[name] = None
+    else:
+        for index, part in enumerate(parts):
+            own = part.part_names or (f"#{index}",)
+            universe.update(dict.fromkeys(own))
+            if part.value is None:
+                missing.update(dict.fromkeys(own))
+            else:
+                missing.update(dict.fromkeys(part.missing))
+    noun = noun if noun is not None else next((p.part_noun for p in parts if p.part_noun), "")
+    reason = "; ".join(_unique(p.reason for p in parts if p.reason and (p.value is None or p.missing)))
     known = [p.value for p in parts if p.value is not None]
     if not known:
-        return Figure(None, unit, kind, reason or NOT_YET_KNOWN, count, count)
-    return Figure(math.fsum(known), unit, kind, reason, count, missing)
+        return Figure(None, unit, kind, reason or NOT_YET_KNOWN, tuple(universe), tuple(universe), noun)
+    return Figure(math.fsum(known), unit, kind, reason, tuple(universe), tuple(missing), noun)
 
 
 def rounding_note(parts: Iterable[Figure], whole: Figure, money: str = "pounds") -> str:

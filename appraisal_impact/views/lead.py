@@ -24,6 +24,8 @@ from ..core.capacity import BaselineDemand, CapacityOutlook, capacity_outlook, c
 from ..core.deadlines import Deadlines
 from ..db import get_session
 from ..exports import return_workbook
+from ..figures.sets import group
+from ..figures import Figure, PeriodFigures, PipelineFigures, pipeline_figures, rounding_note, total
 from ..formatting import date_uk, days_left, field_label, start_wording
 from ..models import Appraisal, Icb, Readiness, Trust, utcnow
 from ..planning import deadlines_for
@@ -149,15 +151,29 @@ def by_quarter_mean(values: np.ndarray, labels: list[str]) -> tuple[list[str], l
 
 @dataclass
 class DashboardRow:
+    """One appraisal on the dashboard; its figures are the figures layer's, once fully running, for the
+    chosen trusts (a trust, an ICB or the alliance)."""
+
     appraisal: Appraisal
     deadlines: Deadlines
     key_date: date | None
-    patients_per_year: float
-    chair_hours_per_week: float
-    cost_per_year: float
+    figures: PeriodFigures
     not_ready: list[Trust] = field(default_factory=list)
     in_window: bool = False  # effective start within the warning period (or past)
     flagged: bool = False  # in the window and some trust not ready
+
+    @property
+    def patients_per_year(self) -> Figure:
+        """People starting the new medicine a year, once fully running."""
+        return self.figures.new_patients
+
+    @property
+    def chair_hours_per_week(self) -> Figure:
+        return self.figures.chair_hours_per_week
+
+    @property
+    def cost_per_year(self) -> Figure:
+        return self.figures.total_cost
 
 
 def _selected_trusts(session, icb_code: str, trust_code: str) -> tuple[list[Trust], dict]:
@@ -177,6 +193,10 @@ def _selected_trusts(session, icb_code: str, trust_code: str) -> tuple[list[Trus
 def _sort_rows(rows: list[DashboardRow], sort: str) -> list[DashboardRow]:
     far = date.max
 
+    def most_first(figure: Figure) -> tuple:
+        # figures not yet known sort after every known one
+        return (figure.value is None, -(figure.value or 0.0))
+
     def key(row: DashboardRow):
         a = row.appraisal
         if sort == "title":
@@ -186,43 +206,47 @@ def _sort_rows(rows: list[DashboardRow], sort: str) -> list[DashboardRow]:
         if sort == "deadline":
             return (row.deadlines.funding_deadline.date or far, a.title.lower())
         if sort == "chair_hours":
-            return (-row.chair_hours_per_week, a.title.lower())
+            return (*most_first(row.chair_hours_per_week), a.title.lower())
         if sort == "cost":
-            return (-row.cost_per_year, a.title.lower())
+            return (*most_first(row.cost_per_year), a.title.lower())
         if sort == "patients":
-            return (-row.patients_per_year, a.title.lower())
+            return (*most_first(row.patients_per_year), a.title.lower())
         return (row.key_date or far, a.title.lower())
 
     return sorted(rows, key=key)
 
 
+def scope_figures(figures: PipelineFigures, appraisal_key: str, orgs: dict, trusts: list[Trust]):
+    """An appraisal's figures for the chosen scope: a trust, an ICB or the whole alliance."""
+    this = figures.appraisal(appraisal_key)
+    if orgs.get("trust") is not None:
+        return this.by_trust[orgs["trust"].ods_code]
+    if orgs.get("icb") is not None:
+        return this.by_icb.get(orgs["icb"].ods_code) or group_of(this, trusts)
+    return this.alliance
+
+
+def group_of(this, trusts: list[Trust]):
+    """The total of an appraisal over some trusts (an ICB with no trusts in the model)."""
+    keys = list(next(iter(this.by_trust.values())).periods) if this.by_trust else []
+    members = [this.by_trust[t.ods_code] for t in trusts if t.ods_code in this.by_trust]
+    return group("", "", members, keys, [m.trust_code for m in members], noun="trusts")
+
+
 def dashboard_rows(session, *, appraisals: list[Appraisal], trusts: list[Trust], today: date,
-                   result: core.ImpactResult, days: int) -> list[DashboardRow]:
-    """One row per appraisal: dates, figures summed over `trusts`, trusts not ready in time."""
-    codes = [t.ods_code for t in trusts]
-    steady = {
-        measure: result.steady_state(measure)[codes].sum(axis=1)
-        for measure in ("new_starts", "chair_hours", *core.COST_MEASURES)
-    }
+                   figures: PipelineFigures, orgs: dict, days: int) -> list[DashboardRow]:
+    """One row per appraisal: dates, the scope's figures once fully running, trusts not ready in time."""
     statuses = lead_queries.readiness_statuses(
         session=session, trust_ids=[t.id for t in trusts], appraisal_ids=[a.id for a in appraisals]
     )
     rows = []
     for appraisal in appraisals:
-        key = str(appraisal.id)
         deadlines = deadlines_for(appraisal)
-
-        def figure(measure: str) -> float:
-            series = steady[measure]
-            return float(series.get(key, 0.0))
-
         row = DashboardRow(
             appraisal=appraisal,
             deadlines=deadlines,
             key_date=_key_date(deadlines),
-            patients_per_year=figure("new_starts") * core.WEEKS_PER_YEAR,
-            chair_hours_per_week=figure("chair_hours"),
-            cost_per_year=sum(figure(m) for m in core.COST_MEASURES) * core.WEEKS_PER_YEAR,
+            figures=scope_figures(figures, str(appraisal.id), orgs, trusts).steady_state,
         )
         if _needs_flag(deadlines, today, days):
             row.in_window = True
@@ -250,15 +274,17 @@ def dashboard():
     appraisals = pipeline_queries.filter_appraisals(
         session=session, tumour_site=filters["site"] or None, status=filters["status"] or None
     )
-    loaded, result = impact_service.pipeline_impact(session, prices=_prices(), today=today)
+    figures = pipeline_figures(session, prices=_prices(), today=today)
     days = warning_days(session)
     rows = _sort_rows(
-        dashboard_rows(session, appraisals=appraisals, trusts=selected, today=today, result=result, days=days), sort
+        dashboard_rows(session, appraisals=appraisals, trusts=selected, today=today, figures=figures, orgs=orgs,
+                       days=days), sort
     )
+    names = [str(r.appraisal.id) for r in rows]
     totals = {
-        "patients_per_year": sum(r.patients_per_year for r in rows),
-        "chair_hours_per_week": sum(r.chair_hours_per_week for r in rows),
-        "cost_per_year": sum(r.cost_per_year for r in rows),
+        "patients_per_year": total((r.patients_per_year for r in rows), names=names, noun="appraisals"),
+        "chair_hours_per_week": total((r.chair_hours_per_week for r in rows), names=names, noun="appraisals"),
+        "cost_per_year": total((r.cost_per_year for r in rows), names=names, noun="appraisals"),
     }
     context = dict(
         rows=rows,
@@ -274,7 +300,8 @@ def dashboard():
         warning_days=days,
         today=today,
         prices_label=_prices().label(),
-        unpriced=loaded.unpriced_regimens,
+        unpriced=tuple(sorted({name for r in rows for name in figures.appraisal(r.appraisal.id).unpriced_regimens})),
+        rounding=rounding_note([r.cost_per_year for r in rows], totals["cost_per_year"], money="thousands"),
         **orgs,
     )
     if not is_htmx():
