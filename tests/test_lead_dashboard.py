@@ -270,13 +270,16 @@ def test_what_changed_partial_for_htmx(client, small):
 
 
 def test_impact_pages_render_for_appraisals_without_regimens_or_dates(client, small):
-    """No regimen linked, no funding requirement, or a planned deadline only: pages still show, with nothing added."""
+    """No regimen linked, no funding requirement, or a planned deadline only: pages still show, and the figures
+    are "not yet known" with the reason (never 0: none of these appraisals has a treatment entered)."""
     sign_in(client, small["lead"])
     for appraisal in small["appraisals"].values():
         response = client.get(f"/appraisals/{appraisal.id}/impact")
         assert response.status_code == 200, appraisal.title
         soup = BeautifulSoup(response.get_data(as_text=True), "html.parser")
-        assert [td.get_text(strip=True) for td in soup.select("#by-trust tfoot td")][4] == "0.0"  # central chair hours
+        central = soup.select_one('#by-trust tfoot td[data-figure="steady_state.chair_hours_per_week"]')
+        assert central.get_text(strip=True) == "not yet known"
+        assert "Figures for this appraisal are not yet known" in soup.get_text(" ", strip=True)
     negative = BeautifulSoup(client.get(f"/appraisals/{small['appraisals']['negative'].id}/impact").get_data(as_text=True), "html.parser")
     assert "no funding requirement: not recommended" in negative.select_one("#deadlines").get_text(" ", strip=True)
     assert client.get("/trusts/TNA/impact").status_code == 200  # a trust with no capacity figures entered

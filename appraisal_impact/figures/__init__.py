@@ -52,12 +52,12 @@ from .sets import (
     TrustFigures,
     appraisal_reasons,
 )
-from .values import NOT_YET_KNOWN, ROUNDING_NOTE, Figure, Kind, number_text, rounding_note, total
+from .values import NOT_YET_KNOWN, ROUNDING_NOTE, Figure, Kind, number_text, rounding_note, share_of, total
 
 __all__ = [
     "ALLIANCE_CODE", "AppraisalFigures", "AppraisalTrustFigures", "CAPACITY_AT_MONTHS", "Figure", "GroupFigures",
     "Kind", "NEXT_12_MONTHS", "NOT_YET_KNOWN", "Period", "PeriodFigures", "PipelineFigures", "ROUNDING_NOTE",
     "Reasons", "ResourceCapacity", "STEADY_STATE", "STEADY_STATE_WORDS", "TrustFigures", "appraisal_reasons",
     "build_figures", "capacity_figures", "capacity_of_trust_row", "figures_of_loaded", "growth_percent_of",
-    "number_text", "pipeline_figures", "rounding_note", "total", "trust_capacity",
+    "number_text", "pipeline_figures", "rounding_note", "share_of", "total", "trust_capacity",
 ]

@@ -226,6 +226,13 @@ def total(parts: Iterable[Figure], *, unit: str | None = None, kind: Kind | None
     return Figure(math.fsum(known), unit, kind, reason, tuple(universe), tuple(missing), noun)
 
 
+def share_of(part: Figure, whole: Figure) -> Figure:
+    """``part`` as a percentage of ``whole`` [%]; not yet known when either is, or the whole is not above 0."""
+    if part.value is None or whole.value is None or whole.value <= 0:
+        return Figure.unknown(part.reason or whole.reason or "nothing to compare with", "%", Kind.PERCENT)
+    return Figure(part.value / whole.value * 100, "%", Kind.PERCENT)
+
+
 def rounding_note(parts: Iterable[Figure], whole: Figure, money: str = "pounds") -> str:
     """"Rounded figures may not add up to the total, which is worked out before rounding." when the
     parts as shown do not add up to the total as shown; else ""."""
