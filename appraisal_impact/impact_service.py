@@ -402,3 +402,37 @@ def pipeline_impact(session: Session, *, scenario: str = "central", prices: Pric
 def clear_cache() -> None:
     with _CACHE_LOCK:
         _CACHE.clear()
+
+
+# --- one regimen built as the model builds it (the live previews' public seam) --------------------
+
+
+class RegimenCosting:
+    """Builds the core's regimen from regimen and component rows — saved or not yet saved (transient rows
+    never added to a session) — exactly as `model_inputs` builds a stored one, its drugs costed at the
+    prices `prices` allows (a trust's own price only for that trust). The previews use this, never this
+    module's private helpers."""
+
+    def __init__(self, session: Session, prices: PriceView):
+        from .core.drug_cost import DEFAULT_BODY_SURFACE_AREA_M2, DEFAULT_WEIGHT_KG
+
+        values = {row.key: row for row in session.exec(select(m.ReferenceValue))}
+        self.patient = PatientSize(
+            weight_kg=_reference(values, "default_weight_kg", DEFAULT_WEIGHT_KG),
+            body_surface_area_m2=_reference(values, "default_bsa_m2", DEFAULT_BODY_SURFACE_AREA_M2),
+        )
+        self.by_drug, self.by_trust_drug = _packs_by_drug(session, prices)
+        self.drugs = {d.id: d for d in session.exec(select(m.Drug))}
+
+    def build(self, regimen: m.Regimen, components: list[m.RegimenComponent], trust_id: int | None = None,
+              name: str | None = None) -> tuple[core.Regimen, bool]:
+        """The core's regimen (renamed `name` if given) and whether every drug had a price."""
+
+        def packs_for(drug_id):
+            if trust_id is not None and (trust_id, drug_id) in self.by_trust_drug:
+                return self.by_trust_drug[(trust_id, drug_id)]
+            return self.by_drug.get(drug_id, [])
+
+        cost, complete = _cycle_drug_cost(components, self.drugs, packs_for, self.patient)
+        built = _core_regimen(regimen, components, cost, regimen.clinic_minutes, regimen.verification_minutes_per_cycle)
+        return (replace(built, name=name) if name else built), complete
