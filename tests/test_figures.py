@@ -115,7 +115,7 @@ TRUST = core.Trust("RXX", "Test Trust", "QXX", 1.0, TrustCapacity(chairs=10))
 
 
 def _figures(*, start: date | None = date(2026, 6, 1), displaces=(), eligible=100.0, uptake=50.0,
-             unpriced=(), brings_in=None):
+             unpriced=(), brings_in=None, not_funded=frozenset()):
     appraisal = core.Appraisal(
         key="1", name="Test", eligible_per_year=eligible, uptake_percent_by_year=(uptake,), effective_start=start,
         brings_in=(core.RegimenUse(COURSE, 1.0),) if brings_in is None else brings_in, displaces=displaces,
@@ -126,7 +126,7 @@ def _figures(*, start: date | None = date(2026, 6, 1), displaces=(), eligible=10
     )
     result = core.run_model(inputs)
     return build_figures(result, today=date(2026, 6, 1), unpriced_regimens=unpriced,
-                         baselines={"RXX": (300.0, None, None)}, growth_percent=7.0)
+                         baselines={"RXX": (300.0, None, None)}, growth_percent=7.0, not_funded=not_funded)
 
 
 def test_year_one_and_two_count_from_the_effective_start():
@@ -189,6 +189,15 @@ def test_an_appraisal_without_a_start_date_is_not_yet_known_at_every_level():
     assert figures.appraisal("1").alliance.year1.chair_hours_per_week.value is None
     pipeline = figures.trusts["RXX"].pipeline.steady_state.chair_hours_per_week
     assert pipeline.value is None and pipeline.note == "the start date is not yet known"
+
+
+def test_an_appraisal_nice_did_not_recommend_adds_a_known_nothing():
+    figures = _figures(start=None, not_funded=frozenset({"1"}))
+    at = figures.at("1", "RXX")
+    assert at.steady_state.chair_hours_per_week.value == 0.0  # no trust will be asked to start it
+    assert at.year1.new_patients.value is None
+    assert at.year1.new_patients.note == "NICE has not recommended it, so no trust will be asked to start it"
+    assert figures.trusts["RXX"].pipeline.steady_state.chair_hours_per_week.note == ""
 
 
 @pytest.mark.parametrize("kwargs, reason", [

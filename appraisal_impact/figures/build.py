@@ -11,6 +11,7 @@ import numpy as np
 
 from ..core import impact as core
 from ..core.capacity import RCR_GROWTH_PERCENT
+from ..planning import deadlines_for
 from .capacity import capacity_figures
 from .periods import standard_periods
 from .sets import (
@@ -19,6 +20,7 @@ from .sets import (
     GroupFigures,
     PipelineFigures,
     TrustFigures,
+    NOT_FUNDED,
     _frozen,
     appraisal_reasons,
     group,
@@ -40,12 +42,14 @@ def build_figures(
     growth_percent: float = RCR_GROWTH_PERCENT,
     price_label: str = "list prices",
     icb_names: Mapping[str, str] | None = None,
+    not_funded: frozenset[str] = frozenset(),
 ) -> PipelineFigures:
     """Every figure of ``result``.
 
     ``baselines`` maps a trust code to its demand today (chair-hours, aseptic staff hours, clinic
     appointments a week; None where not entered); ``unpriced_regimens`` names the regimens with a
-    medicine the viewer has no price for; ``icb_names`` names the ICBs by code.
+    medicine the viewer has no price for; ``icb_names`` names the ICBs by code; ``not_funded`` holds the
+    keys of appraisals with no funding requirement (not recommended: known zeros, no years from a start).
     """
     grid_start = result.week_starts[0].date() if len(result.week_starts) else today
     n_weeks = len(result.week_starts)
@@ -59,9 +63,11 @@ def build_figures(
     appraisals: dict[str, AppraisalFigures] = {}
     all_keys: list[str] | None = None
     for a, appraisal in enumerate(result.appraisals):
-        reasons = appraisal_reasons(appraisal, unpriced_regimens)
+        funded = appraisal.key not in not_funded
+        reasons = appraisal_reasons(appraisal, unpriced_regimens, funded=funded)
         start_week = result.start_weeks[a]
-        periods = standard_periods(grid_start, n_weeks, start_week, today)
+        periods = standard_periods(grid_start, n_weeks, start_week, today,
+                                   "the start date is not yet known" if funded else NOT_FUNDED)
         all_keys = all_keys or [p.key for p in periods]
         national_in, national_out = result.national_brought_in[a], result.national_displaced[a]
         by_trust = {}
@@ -203,6 +209,8 @@ def figures_of_loaded(loaded, result: core.ImpactResult, *, today: date, growth_
                row.baseline_clinic_appointments_per_week)
         for code, row in loaded.trust_rows.items()
     }
+    not_funded = frozenset(str(key) for key, row in loaded.appraisal_rows.items()
+                           if not deadlines_for(row).has_funding_requirement)
     return build_figures(result, today=today, unpriced_regimens=loaded.unpriced_regimens,
                          baselines={**stored, **(baselines or {})}, growth_percent=growth_percent,
-                         price_label=price_label, icb_names=icb_names)
+                         price_label=price_label, icb_names=icb_names, not_funded=not_funded)

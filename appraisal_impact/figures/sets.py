@@ -35,6 +35,8 @@ class PeriodFigures:
     period: str = field(metadata={"definition": "the period's key (periods.Period.key)"})
     new_patients: Figure = _measure(
         "patients", Kind.PATIENTS, "people starting the new medicine in the period (brought in)")
+    patients_displaced: Figure = _measure(
+        "patients", Kind.PATIENTS, "people who would otherwise have started a treatment it displaces, in the period")
     net_change_in_patients: Figure = _measure(
         "patients", Kind.PATIENTS,
         "net change in patients starting treatment: starting the new medicine minus those no longer "
@@ -116,10 +118,19 @@ class Reasons:
     displaced_cost: str = ""
 
 
-def appraisal_reasons(appraisal: core.Appraisal, unpriced_regimens: Iterable[str] = ()) -> Reasons:
-    """What is missing for an appraisal, from the model's own inputs (so drafts are judged alike)."""
+NOT_FUNDED = "NICE has not recommended it, so no trust will be asked to start it"
+
+
+def appraisal_reasons(appraisal: core.Appraisal, unpriced_regimens: Iterable[str] = (), *,
+                      funded: bool = True) -> Reasons:
+    """What is missing for an appraisal, from the model's own inputs (so drafts are judged alike).
+
+    An appraisal with no funding requirement (``funded`` False: NICE did not recommend it) adds nothing:
+    its figures are known zeros, and only its years from a start are not known."""
     unpriced = set(unpriced_regimens)
-    if appraisal.effective_start is None:
+    if appraisal.effective_start is None and not funded:
+        everything = ""
+    elif appraisal.effective_start is None:
         everything = "the start date is not yet known"
     elif not appraisal.brings_in:
         everything = "no treatment is entered for this appraisal yet"
@@ -173,6 +184,7 @@ def period_figures(period: Period, brought_in: np.ndarray, displaced: np.ndarray
     return PeriodFigures(
         period=period.key,
         new_patients=flow(sum_in, "new_starts", Kind.PATIENTS, "patients"),
+        patients_displaced=flow(sum_out, "new_starts", Kind.PATIENTS, "patients"),
         net_change_in_patients=flow(net, "new_starts", Kind.PATIENTS, "patients"),
         patients_on_treatment=rate(sum_in, "patients_on_treatment", "patients").scaled(1, kind=Kind.PATIENTS),
         people_treated=Figure.of(max(continuing, 0.0) + float(sum_in[_M["new_starts"]]), "patients", Kind.PATIENTS),
