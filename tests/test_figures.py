@@ -165,6 +165,11 @@ def test_financial_years_run_april_to_march_by_days():
     assert figures.financial_year_keys == ("2026/27", "2027/28", "2028/29", "2029/30")
     assert at["2026/27"].new_patients.value == pytest.approx(365 / 7, rel=1e-9)
     assert at["2027/28"].new_patients.value == pytest.approx(366 / 7, rel=1e-9)
+    # quarters likewise: 2026/27 Q1 is April to June, 91 days
+    assert at["2026/27 Q1"].new_patients.value == pytest.approx(91 / 7, rel=1e-9)
+    # the grid begins on Monday 30 March 2026: 2025/26 is on it for 2 days only, and marked as a part-year
+    assert not at["2025/26"].whole and at["2025/26"].new_patients.value == pytest.approx(2 / 7, rel=1e-9)
+    assert "2025/26" not in at.financial_years() and "2025/26" in at.financial_years(whole_only=False)
 
 
 def test_net_change_in_patients_and_displaced_time_and_cost_stand_beside_the_gross():

@@ -18,6 +18,7 @@ from .sets import (
     AppraisalFigures,
     AppraisalTrustFigures,
     GroupFigures,
+    LazyPeriods,
     PipelineFigures,
     TrustFigures,
     NOT_FUNDED,
@@ -76,7 +77,7 @@ def build_figures(
             displaced = result.appraisal_trust_weekly(appraisal.key, trust.code, "displaced").to_numpy().T
             eligible = float(result.local_eligible_per_year[a, t])
             by_trust[trust.code] = AppraisalTrustFigures(
-                periods=_frozen({p.key: period_figures(p, brought_in, displaced, reasons, trust.capacity) for p in periods}),
+                periods=_periods_of(periods, brought_in, displaced, reasons, trust.capacity),
                 appraisal_key=appraisal.key,
                 trust_code=trust.code,
                 trust_name=trust.name,
@@ -97,10 +98,10 @@ def build_figures(
         }
         alliance = group(ALLIANCE_CODE, ALLIANCE_NAME, members, keys, [t.code for t in trusts],
                          [m.eligible_per_year for m in members], noun="trusts")
-        england_periods = {p.key: period_figures(p, national_in, national_out, reasons, None) for p in periods}
+        england_periods = _periods_of(periods, national_in, national_out, reasons, None)
         national_eligible = _national_eligible(result, a)
         england = GroupFigures(
-            periods=_frozen(england_periods), code=ENGLAND_CODE, name="England",
+            periods=england_periods, code=ENGLAND_CODE, name="England",
             eligible_per_year=(
                 Figure.unknown(reasons.everything, "patients a year", Kind.PATIENTS)
                 if "eligible" in reasons.everything else Figure.of(national_eligible, "patients a year", Kind.PATIENTS)
@@ -149,6 +150,12 @@ def build_figures(
         appraisals=_frozen(appraisals), trusts=_frozen(trust_figures), icbs=_frozen(icb_figures),
         alliance=alliance, unpriced_regimens=tuple(unpriced_regimens),
     )
+
+
+def _periods_of(periods, brought_in, displaced, reasons, capacity) -> LazyPeriods:
+    """Each period's figures of one series pair, worked out when first read."""
+    by_key = {p.key: p for p in periods}
+    return LazyPeriods(by_key, lambda key: period_figures(by_key[key], brought_in, displaced, reasons, capacity))
 
 
 def _national_eligible(result: core.ImpactResult, a: int) -> float:

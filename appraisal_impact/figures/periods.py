@@ -9,8 +9,10 @@ so flows (new patients, hours, cost) are the weighted sum of the weekly figures 
   week (the uptake years of NICE's tables); a year holds 52.18 weeks, a week straddling the boundary
   counts for its days on each side. Not known when the start is not known, or when the year is not
   wholly on the grid.
-- Financial year (NHS, 1 April – 31 March): the days of each week inside the year, so a year holds
-  365 (or 366) / 7 weeks whatever its number of Mondays. Only years wholly on the grid are offered.
+- Financial year (NHS, 1 April – 31 March) and its quarters ("2026/27 Q1": April–June): the days of each
+  week inside the period, so a year holds 365 (or 366) / 7 weeks whatever its number of Mondays. A year
+  or quarter only partly on the grid is offered too, marked ``whole`` False (its label says from or to
+  when), for returns that must show the current year.
 - The next 12 months: 365.25 days from the Monday of the figures date's week.
 - Once fully running (steady state): the last 52 weeks of the grid, weighted so that the period adds
   up to one year (52.18 weeks): a flow is "a year", a rate its mean week.
@@ -46,6 +48,7 @@ class Period:
     weights : [fraction of each grid week inside the period], or None when not known.
     reason : why the period is not known (empty when it is).
     first : the first grid day of the period (None when not known).
+    whole : False for a financial year or quarter only partly on the grid.
     """
 
     key: str
@@ -53,6 +56,7 @@ class Period:
     weights: np.ndarray | None = field(repr=False)
     reason: str = ""
     first: date | None = None
+    whole: bool = True
 
     @property
     def is_known(self) -> bool:
@@ -117,26 +121,43 @@ def financial_year_bounds(label: str) -> tuple[date, date]:
     return date(start_year, 4, 1), date(start_year + 1, 4, 1)
 
 
-def financial_years(grid_start: date, n_weeks: int) -> list[Period]:
-    """Every NHS financial year wholly on the grid, in order."""
+def financial_years(grid_start: date, n_weeks: int, *, quarters: bool = False) -> list[Period]:
+    """Every NHS financial year (or quarter) with any day on the grid, in order; those only partly on it
+    are marked ``whole`` False and labelled with the part covered."""
     grid_end = grid_start + timedelta(weeks=n_weeks)
-    first_year = grid_start.year if grid_start <= date(grid_start.year, 4, 1) else grid_start.year + 1
     periods = []
-    year = first_year
-    while date(year + 1, 4, 1) <= grid_end:
+    year = grid_start.year - 1
+    while date(year, 4, 1) < grid_end:
         label = f"{year}/{(year + 1) % 100:02d}"
-        first, end = financial_year_bounds(label)
-        periods.append(Period(label, label, _day_weights(grid_start, n_weeks, first, end), "", first))
+        bounds = [financial_year_bounds(label)]
+        if quarters:
+            first_day = bounds[0][0]
+            months = [(first_day.year + (first_day.month - 1 + 3 * q) // 12, (first_day.month - 1 + 3 * q) % 12 + 1) for q in range(5)]
+            bounds = [(date(*months[q], 1), date(*months[q + 1], 1)) for q in range(4)]
+        for number, (first, end) in enumerate(bounds, start=1):
+            if end <= grid_start or first >= grid_end:
+                continue
+            key = f"{label} Q{number}" if quarters else label
+            whole = first >= grid_start and end <= grid_end
+            shown = key if whole else (
+                f"{key} (from {_day(grid_start)})" if first < grid_start else f"{key} (to {_day(grid_end - timedelta(days=1))})"
+            )
+            periods.append(Period(key, shown, _day_weights(grid_start, n_weeks, first, end), "", max(first, grid_start), whole))
         year += 1
     return periods
 
 
+def _day(day: date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
 def standard_periods(grid_start: date, n_weeks: int, start_week: int | None, today: date,
                      start_reason: str = "the start date is not yet known") -> list[Period]:
-    """Years 1–5 from the start, once fully running, the next 12 months and each financial year."""
+    """Years 1–5 from the start, once fully running, the next 12 months, each financial year and quarter."""
     return [
         *(year_from_start(grid_start, n_weeks, start_week, year, start_reason) for year in range(1, YEARS_FROM_START + 1)),
         steady_state(grid_start, n_weeks),
         next_12_months(grid_start, n_weeks, today),
         *financial_years(grid_start, n_weeks),
+        *financial_years(grid_start, n_weeks, quarters=True),
     ]

@@ -7,8 +7,8 @@ metadata); the sets below hold one per period of :mod:`.periods`.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import date
 from types import MappingProxyType
 
@@ -21,6 +21,9 @@ from .periods import NEXT_12_MONTHS, STEADY_STATE, Period, year_key
 from .values import Figure, Kind, total
 
 _M = {name: index for index, name in enumerate(core.MEASURES)}
+
+
+_NOT_MEASURES = ("period", "whole", "weeks")
 
 
 def _measure(unit: str, kind: Kind, definition: str):
@@ -67,10 +70,12 @@ class PeriodFigures:
     total_cost: Figure = _measure("£", Kind.MONEY, "net cost: drug + delivery + clinic, in the period")
     total_cost_gross: Figure = _measure("£", Kind.MONEY, "cost of the new medicine alone in the period")
     total_cost_displaced: Figure = _measure("£", Kind.MONEY, "cost saved on the displaced treatments in the period")
+    whole: bool = field(default=True, metadata={"definition": "False for a financial year or quarter only partly modelled"})
+    weeks: float | None = field(default=None, metadata={"definition": "the period's length [weeks]"})
 
     @classmethod
     def measure_names(cls) -> tuple[str, ...]:
-        return tuple(f.name for f in dataclasses.fields(cls) if f.name != "period")
+        return tuple(f.name for f in dataclasses.fields(cls) if f.name not in _NOT_MEASURES)
 
     @classmethod
     def definition(cls, name: str) -> dict:
@@ -78,12 +83,12 @@ class PeriodFigures:
         return dict(next(f for f in dataclasses.fields(cls) if f.name == name).metadata)
 
     @classmethod
-    def unknown(cls, period: str, reason: str) -> PeriodFigures:
+    def unknown(cls, period: str, reason: str, whole: bool = True) -> PeriodFigures:
         values = {}
         for f in dataclasses.fields(cls):
-            if f.name != "period":
+            if f.name not in _NOT_MEASURES:
                 values[f.name] = Figure.unknown(reason, f.metadata["unit"], f.metadata["kind"])
-        return cls(period=period, **values)
+        return cls(period=period, **values, whole=whole)
 
     @classmethod
     def added(cls, parts: Iterable[PeriodFigures], period: str, names: Iterable[str] | None = None,
@@ -93,10 +98,11 @@ class PeriodFigures:
         names = None if names is None else list(names)
         values = {}
         for f in dataclasses.fields(cls):
-            if f.name != "period":
+            if f.name not in _NOT_MEASURES:
                 values[f.name] = total((getattr(p, f.name) for p in parts), unit=f.metadata["unit"],
                                        kind=f.metadata["kind"], names=names, noun=noun)
-        return cls(period=period, **values)
+        first = parts[0] if parts else None
+        return cls(period=period, **values, whole=first.whole if first else True, weeks=first.weeks if first else None)
 
     def as_json(self) -> dict:
         """Values (None when not yet known) and, under "not_yet_known", the reasons."""
@@ -153,9 +159,9 @@ def period_figures(period: Period, brought_in: np.ndarray, displaced: np.ndarray
     """One period's figures from weekly series [measure, week] brought in and displaced (for England,
     ``capacity`` None: chairs are counted per trust)."""
     if not period.is_known:
-        return PeriodFigures.unknown(period.key, period.reason)
+        return PeriodFigures.unknown(period.key, period.reason, period.whole)
     if reasons.everything:
-        return PeriodFigures.unknown(period.key, reasons.everything)
+        return replace(PeriodFigures.unknown(period.key, reasons.everything, period.whole), weeks=period.weeks)
     weights = period.weights
     weeks = weights.sum()
     sum_in, sum_out = brought_in @ weights, displaced @ weights
@@ -208,11 +214,37 @@ def period_figures(period: Period, brought_in: np.ndarray, displaced: np.ndarray
         total_cost=cost(net, all_costs, net_cost_reason),
         total_cost_gross=cost(sum_in, all_costs, cost_reason_in),
         total_cost_displaced=cost(sum_out, all_costs, cost_reason_out),
+        whole=period.whole,
+        weeks=period.weeks,
     )
 
 
 def _frozen(mapping: Mapping) -> Mapping:
     return MappingProxyType(dict(mapping))
+
+
+class LazyPeriods(Mapping):
+    """Periods' figures worked out when first read (a page reads a handful of the many periods), then kept.
+    Read-only to its users; two threads reading one key at once both build the same value."""
+
+    def __init__(self, keys: Iterable[str], make: Callable[[str], PeriodFigures]):
+        self._keys = tuple(keys)
+        self._make = make
+        self._made: dict[str, PeriodFigures] = {}
+
+    def __getitem__(self, key: str) -> PeriodFigures:
+        made = self._made.get(key)
+        if made is None:
+            if key not in self._keys:
+                raise KeyError(key)
+            made = self._made[key] = self._make(key)
+        return made
+
+    def __iter__(self):
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
 
 
 @dataclass(frozen=True)
@@ -244,8 +276,13 @@ class ByPeriod:
     def years_from_start(self) -> dict[int, PeriodFigures]:
         return {int(k[4:]): v for k, v in self.periods.items() if k.startswith("year")}
 
-    def financial_years(self) -> dict[str, PeriodFigures]:
-        return {k: v for k, v in self.periods.items() if "/" in k}
+    def financial_years(self, whole_only: bool = True) -> dict[str, PeriodFigures]:
+        """Financial years ("2026/27"), by default only those wholly within the years modelled."""
+        return {k: v for k, v in self.periods.items() if "/" in k and " " not in k and (v.whole or not whole_only)}
+
+    def financial_quarters(self) -> dict[str, PeriodFigures]:
+        """Quarters of financial years ("2026/27 Q1"), including those only partly modelled."""
+        return {k: v for k, v in self.periods.items() if "/" in k and " Q" in k}
 
 
 @dataclass(frozen=True)
@@ -285,9 +322,9 @@ def group(code: str, name: str, members: list[ByPeriod], keys: Iterable[str], pa
     as "1 of 8 {noun} not yet known"), or with ``by_name`` False the members' own parts are counted."""
     part_names = tuple(part_names)
     names = part_names if by_name else None
-    periods = {key: PeriodFigures.added((m.periods[key] for m in members), key, names, noun) for key in keys}
+    periods = LazyPeriods(keys, lambda key: PeriodFigures.added((m.periods[key] for m in members), key, names, noun))
     return GroupFigures(
-        periods=_frozen(periods), code=code, name=name,
+        periods=periods, code=code, name=name,
         eligible_per_year=total(eligible or [], unit="patients a year", kind=Kind.PATIENTS, names=names, noun=noun,
                                 empty_reason="no trusts"),
         parts=part_names,
@@ -352,7 +389,8 @@ class PipelineFigures:
 
     @property
     def financial_year_keys(self) -> tuple[str, ...]:
-        return tuple(p.key for p in self.periods if "/" in p.key)
+        """The financial years wholly within the years modelled."""
+        return tuple(p.key for p in self.periods if "/" in p.key and " " not in p.key and p.whole)
 
     @property
     def horizon_end(self) -> date:

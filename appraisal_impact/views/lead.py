@@ -809,9 +809,9 @@ def return_export():
     prices = _prices() if want_confidential else impact_service.PriceView.list_only()
     icb_code = request.args.get("icb", "").strip()[:10]
     selected, orgs = _selected_trusts(session, icb_code, "")
-    loaded, result = impact_service.pipeline_impact(session, prices=prices, today=today)
+    loaded, _result = impact_service.pipeline_impact(session, prices=prices, today=today)
     workbook = return_workbook.build(
-        result=result,
+        figures=pipeline_figures(session, prices=prices, today=today),
         loaded=loaded,
         trusts=selected,
         icbs={i.id: i for i in orgs["icbs"]},
