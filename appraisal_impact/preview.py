@@ -170,6 +170,13 @@ class _Model:
         self.loaded = service.model_inputs(session, prices=self.prices, appraisal_ids=appraisal_ids, today=self.today)
         self.costing = service.RegimenCosting(session, self.prices)
         self.drugs = self.costing.drugs
+        # the pages' grid (the whole pipeline's): "once fully running" is its last year, so a preview on
+        # the same grid shows the same figures as the pages for the same values
+        self.pipeline_grid = service.pipeline_impact(session, prices=self.prices, today=self.today)[1].week_starts[0].date()
+
+    def grid_for(self, *starts) -> date:
+        """The pipeline's grid, moved earlier if a draft starts before it (as the pages would move it)."""
+        return service.grid_start(self.today, [self.pipeline_grid, *starts])
 
     def core_regimen(self, regimen: m.Regimen, components: list[m.RegimenComponent], trust_id: int | None,
                      name: str | None = None) -> tuple[core.Regimen, bool]:
@@ -195,7 +202,7 @@ class _Model:
             trusts=tuple(trusts),
             local_patients={**self.loaded.inputs.local_patients, **(local_patients or {})},
             regimen_overrides=tuple(regimen_overrides),
-            grid_start=grid_start or self.loaded.inputs.grid_start,
+            grid_start=grid_start or self.pipeline_grid,
         )
         return core.run_model(inputs, core.Scenario.CENTRAL)
 
@@ -277,7 +284,7 @@ def regimen_preview(
         return problem(f"Impact at {trust.name}", f"The preview will show when the schedule is complete ({error}).")
 
     core_trust = model.trust(trust.ods_code)
-    grid = model.loaded.inputs.grid_start
+    grid = model.pipeline_grid
     appraisals, labels, notes = [], [], []
     alliance_name = f"{name} (alliance figures)"
     alliance_draft = replace(draft, name=alliance_name)
@@ -385,7 +392,7 @@ def appraisal_preview(session: Session, viewer, *, appraisal: m.Appraisal, draft
     trusts = [t for t in model.loaded.inputs.trusts if trust_codes is None or t.code in trust_codes]
     result = model.run(
         [core_appraisal], trusts, local_patients=local, regimen_overrides=model.loaded.inputs.regimen_overrides,
-        grid_start=service.grid_start(model.today, [start]),
+        grid_start=model.grid_for(start),
     )
     figures = model.figures(result, tuple(unpriced)).appraisal(DRAFT_KEY)
     rows = [ImpactFigures.chosen(figures.by_trust[t.code], t.name) for t in trusts]
@@ -416,7 +423,7 @@ def appraisal_override_preview(session: Session, viewer, *, trust: m.Trust, appr
         appraisals.append(stored)
         labels.append((key, "Your figure", True))
     result = model.run(appraisals, [core_trust], local_patients=local, regimen_overrides=model.loaded.inputs.regimen_overrides,
-                       grid_start=service.grid_start(model.today, [stored.effective_start]))
+                       grid_start=model.grid_for(stored.effective_start))
     group = appraisal.ta_number or appraisal.gid or "This appraisal"
     figures = model.figures(result, model.loaded.unpriced_regimens)
     rows = tuple(ImpactFigures.chosen(figures.at(k, core_trust.code), label, emphasis=emph, group=group)
