@@ -3,7 +3,9 @@
 Response schemas are made from the summary dataclasses themselves (`summaries.py`), field by field, so the
 document cannot drift from what the API sends: every field is required (a summary always has every key;
 an unknown figure is null), and a field that may be unknown has type [..., "null"] (JSON Schema 2020-12,
-as OpenAPI 3.1 uses).
+as OpenAPI 3.1 uses). An object with figures carries `not_yet_known`: for each figure that is null (or a
+total with parts missing), the reason in words. Figures are the figures layer's (`appraisal_impact.figures`),
+kept to 4 decimal places (money to 1p).
 """
 
 from __future__ import annotations
@@ -45,6 +47,9 @@ def _schema_for(annotation: Any, components: dict[str, Any]) -> dict[str, Any]:
         return {"anyOf": [_schema_for(m, components) for m in members] + ([{"type": "null"}] if nullable else [])}
     if origin in (tuple, list):
         return {"type": "array", "items": _schema_for(args[0], components)}
+    if origin is dict:
+        return {"type": "object", "additionalProperties": _schema_for(args[1], components),
+                "description": "figure name: why it is not yet known (or how many parts of a total are missing)"}
     if dataclasses.is_dataclass(annotation):
         return _component(annotation, components)
     if annotation in _SCALARS:

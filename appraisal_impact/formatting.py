@@ -130,3 +130,18 @@ def iso_date_uk(value: date | str | None, missing: str = "Not yet known") -> str
 
 FILTERS["as_date"] = as_date
 FILTERS["iso_date_uk"] = iso_date_uk
+
+
+def figure_text(value: float | None, kind: str = "rate", money: str = "pounds") -> str:
+    """A figure carried as a plain number (a summary's JSON) written by the figures layer's rules:
+    whole patients above 10, one decimal below; no "-0"; money to £1 or £k; "not yet known" for None."""
+    from .figures import number_text
+
+    try:
+        number = None if value is None else float(value)
+    except (TypeError, ValueError):  # a field an older snapshot does not have
+        number = None
+    return number_text(number, kind, money)
+
+
+FILTERS["figure_text"] = figure_text

@@ -498,6 +498,11 @@ def pipeline_impact(session: Session, *, scenario: str = "central", prices: Pric
     return loaded, result
 
 
+def _emptied(appraisal: core.Appraisal) -> core.Appraisal:
+    """An appraisal with nothing the model could trip on: no start date, no treatment, no one eligible."""
+    return replace(appraisal, effective_start=None, brings_in=(), displaces=(), eligible_per_year=0.0)
+
+
 def _run_leaving_out_what_cannot_be_modelled(session: Session, scenario: str, prices: PriceView,
                                               today: date) -> tuple[LoadedInputs, core.ImpactResult]:
     """Run the model on every appraisal that can be modelled; one bad row never takes the others down.
@@ -520,19 +525,25 @@ def _run_leaving_out_what_cannot_be_modelled(session: Session, scenario: str, pr
                     f"The drug cost of regimen '{regimen.name}' cannot be worked out from its packs "
                     f"({loaded.uncosted_regimens[regimen_id]}): check the pack sizes of its drugs",
                     "Change the regimen", "regimens.edit", (("regimen_id", regimen_id),), "components-0-drug")
-    modelled = tuple(a for a in loaded.inputs.appraisals if int(a.key) not in left_out)
-    inputs = replace(loaded.inputs, appraisals=modelled)
+    def with_left_out_emptied(appraisals):
+        # a left-out appraisal stays in the run with nothing in it (no start, no treatment), so every
+        # page still lists it, its figures "not yet known" with the reason (figures layer)
+        return tuple(_emptied(a) if int(a.key) in left_out else a for a in appraisals)
+
+    inputs = replace(loaded.inputs, appraisals=with_left_out_emptied(loaded.inputs.appraisals))
     try:
         result = core.run_model(inputs, scenario)
     except Exception:  # noqa: BLE001 - find which appraisals the core cannot run, and leave only those out
-        for appraisal in modelled:
+        for appraisal in inputs.appraisals:
+            if int(appraisal.key) in left_out:
+                continue
             try:
                 core.run_model(replace(inputs, appraisals=(appraisal,)), scenario)
             except Exception as error:  # noqa: BLE001
                 left_out[int(appraisal.key)] = input_checks.LeftOut(
                     int(appraisal.key), appraisal.name, f"The model cannot run with this appraisal's figures ({error})",
                     "Check the appraisal's assumptions", "editing.appraisal", (("appraisal_id", int(appraisal.key)),), "")
-        inputs = replace(inputs, appraisals=tuple(a for a in modelled if int(a.key) not in left_out))
+        inputs = replace(inputs, appraisals=with_left_out_emptied(inputs.appraisals))
         result = core.run_model(inputs, scenario)
     rows = {key: row for key, row in loaded.appraisal_rows.items() if key not in left_out}
     return replace(loaded, inputs=inputs, appraisal_rows=rows, left_out=left_out), result
@@ -541,3 +552,37 @@ def _run_leaving_out_what_cannot_be_modelled(session: Session, scenario: str, pr
 def clear_cache() -> None:
     with _CACHE_LOCK:
         _CACHE.clear()
+
+
+# --- one regimen built as the model builds it (the live previews' public seam) --------------------
+
+
+class RegimenCosting:
+    """Builds the core's regimen from regimen and component rows — saved or not yet saved (transient rows
+    never added to a session) — exactly as `model_inputs` builds a stored one, its drugs costed at the
+    prices `prices` allows (a trust's own price only for that trust). The previews use this, never this
+    module's private helpers."""
+
+    def __init__(self, session: Session, prices: PriceView):
+        from .core.drug_cost import DEFAULT_BODY_SURFACE_AREA_M2, DEFAULT_WEIGHT_KG
+
+        values = {row.key: row for row in session.exec(select(m.ReferenceValue))}
+        self.patient = PatientSize(
+            weight_kg=_reference(values, "default_weight_kg", DEFAULT_WEIGHT_KG),
+            body_surface_area_m2=_reference(values, "default_bsa_m2", DEFAULT_BODY_SURFACE_AREA_M2),
+        )
+        self.by_drug, self.by_trust_drug = _packs_by_drug(session, prices)
+        self.drugs = {d.id: d for d in session.exec(select(m.Drug))}
+
+    def build(self, regimen: m.Regimen, components: list[m.RegimenComponent], trust_id: int | None = None,
+              name: str | None = None) -> tuple[core.Regimen, bool]:
+        """The core's regimen (renamed `name` if given) and whether every drug had a price."""
+
+        def packs_for(drug_id):
+            if trust_id is not None and (trust_id, drug_id) in self.by_trust_drug:
+                return self.by_trust_drug[(trust_id, drug_id)]
+            return self.by_drug.get(drug_id, [])
+
+        cost, complete = _cycle_drug_cost(components, self.drugs, packs_for, self.patient)
+        built = _core_regimen(regimen, components, cost, regimen.clinic_minutes, regimen.verification_minutes_per_cycle)
+        return (replace(built, name=name) if name else built), complete

@@ -1,19 +1,20 @@
 """Live preview: a trust's impact computed from values that are not saved yet.
 
 The editing pages post their unsaved form here (htmx, debounced). Stored rows come through
-`impact_service.model_inputs` (the same wiring, approximations and price visibility as every other
-page); the draft values replace the stored ones in the core's inputs before the model runs. Nothing is
-written: draft regimens and components are transient rows that never join the session.
+`impact_service.model_inputs` and draft regimens through `impact_service.RegimenCosting` (the same
+wiring, approximations and price visibility as every other page); the draft values replace the stored
+ones in the core's inputs before the model runs, and the figures layer (`appraisal_impact.figures`)
+turns that run into the same named figures every page shows. Nothing is written: draft regimens and
+components are transient rows that never join the session.
 
-Figures shown (per row): new patients in year 1 from the effective start [patients]; then, at steady
-state (mean of the last 52 weeks of the 5-year horizon, `core.impact.STEADY_STATE_WEEKS`): patients on
-treatment, chair hours a week, chairs, aseptic staff hours a week, clinic appointments a week; and the
-cost in year 1 (drug + delivery + clinic) [£].
+Figures shown (per row, as the figures layer defines them): new patients starting in year 1 from the
+effective start [patients]; then, once fully running: patients on treatment, net chair hours a week,
+chairs, aseptic staff hours a week, clinic appointments a week; and the net cost in year 1 [£].
+Capacity: the figures layer's one capacity function, at its stated date.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, replace
 from datetime import date
 from types import SimpleNamespace
@@ -23,8 +24,17 @@ from sqlmodel import Session, select
 from . import impact_service as service
 from . import models as m
 from .core import impact as core
-from .core.capacity import TrustCapacity, chairs_needed
-from .core.drug_cost import PatientSize
+from .figures import (
+    Figure,
+    Kind,
+    PipelineFigures,
+    ResourceCapacity,
+    build_figures,
+    capacity_figures,
+    figures_of_loaded,
+    growth_percent_of,
+    trust_capacity,
+)
 from .planning import deadlines_for
 
 PREVIEW_PATIENTS_DEFAULT = 10.0
@@ -33,42 +43,41 @@ DRAFT_KEY = "draft"
 
 @dataclass(frozen=True)
 class ImpactFigures:
-    """One line of the preview table (units in the module docstring)."""
+    """One line of the preview table: figures chosen from the figures layer (units in the module docstring)."""
 
     label: str
-    new_patients_year1: float
-    patients_on_treatment: float
-    chair_hours_per_week: float
-    chairs: float
-    aseptic_hours_per_week: float
-    clinic_appointments_per_week: float
-    cost_year1: float
+    new_patients_year1: Figure
+    patients_on_treatment: Figure
+    chair_hours_per_week: Figure
+    chairs: Figure
+    aseptic_hours_per_week: Figure
+    clinic_appointments_per_week: Figure
+    cost_year1: Figure
     emphasis: bool = False
     group: str = ""  # lines compared side by side (alliance figures, your figures) share a group
 
-
-@dataclass(frozen=True)
-class CapacityLine:
-    """A resource at steady state: capacity, today's demand grown 5 years, and the pipeline's demand."""
-
-    label: str
-    unit: str
-    capacity: float | None
-    baseline: float | None
-    pipeline: float
-
-    @property
-    def headroom(self) -> float | None:
-        if self.capacity is None:
-            return None
-        return self.capacity - (self.baseline or 0.0) - self.pipeline
+    @classmethod
+    def chosen(cls, figures, label: str, *, emphasis: bool = False, group: str = "") -> ImpactFigures:
+        """The preview's figures from a set of the figures layer (one appraisal at a trust, or a total)."""
+        return cls(
+            label=label,
+            new_patients_year1=figures.year1.new_patients,
+            patients_on_treatment=figures.steady_state.patients_on_treatment,
+            chair_hours_per_week=figures.steady_state.chair_hours_per_week,
+            chairs=figures.steady_state.chairs_needed,
+            aseptic_hours_per_week=figures.steady_state.aseptic_hours_per_week,
+            clinic_appointments_per_week=figures.steady_state.clinic_appointments_per_week,
+            cost_year1=figures.year1.total_cost,
+            emphasis=emphasis,
+            group=group,
+        )
 
 
 @dataclass(frozen=True)
 class Preview:
     heading: str
     rows: tuple[ImpactFigures, ...] = ()
-    capacity: tuple[CapacityLine, ...] = ()
+    capacity: tuple[ResourceCapacity, ...] = ()
     notes: tuple[str, ...] = ()
     problem: str | None = None
     price_label: str = "list prices"
@@ -148,29 +157,6 @@ def draft_regimen(values: dict, components: list[DraftComponent], drugs_by_name:
     return regimen, rows
 
 
-# --- the service's wiring, borrowed ------------------------------------------------------------------
-# A draft must be built and costed exactly as a saved regimen is, so the preview borrows four private
-# helpers of impact_service (owned by another engineer; not a public API). Every use goes through these
-# wrappers, looked up when called, so a change there breaks here in one place, and
-# tests/test_editing.py checks a stored regimen built here matches the service's own.
-
-
-def _reference_value(values: dict, key: str, default: float) -> float:
-    return service._reference(values, key, default)
-
-
-def _packs_by_drug(session: Session, prices):
-    return service._packs_by_drug(session, prices)
-
-
-def _cycle_drug_cost(components, drugs, packs_for, patient: PatientSize) -> tuple[float, bool]:
-    return service._cycle_drug_cost(components, drugs, packs_for, patient)
-
-
-def _core_regimen(regimen, components, drug_cost_per_cycle: float, clinic_minutes, verification_minutes) -> core.Regimen:
-    return service._core_regimen(regimen, components, drug_cost_per_cycle, clinic_minutes, verification_minutes)
-
-
 # --- the model, fed with stored rows and drafts -------------------------------------------------------
 
 
@@ -180,28 +166,22 @@ class _Model:
     def __init__(self, session: Session, viewer, appraisal_ids: set[int], today: date | None = None):
         self.session = session
         self.prices = service.PriceView.for_user(viewer)
-        self.today = today or date.today()
+        self.today = today or _today()
         self.loaded = service.model_inputs(session, prices=self.prices, appraisal_ids=appraisal_ids, today=self.today)
-        values = {row.key: row for row in session.exec(select(m.ReferenceValue))}
-        self.patient = PatientSize(
-            weight_kg=_reference_value(values, "default_weight_kg", 70.0),
-            body_surface_area_m2=_reference_value(values, "default_bsa_m2", 1.8),
-        )
-        self.by_drug, self.by_trust_drug = _packs_by_drug(session, self.prices)
-        self.drugs = {d.id: d for d in session.exec(select(m.Drug))}
+        self.costing = service.RegimenCosting(session, self.prices)
+        self.drugs = self.costing.drugs
+        # the pages' grid (the whole pipeline's): "once fully running" is its last year, so a preview on
+        # the same grid shows the same figures as the pages for the same values
+        self.pipeline_grid = service.pipeline_impact(session, prices=self.prices, today=self.today)[1].week_starts[0].date()
+
+    def grid_for(self, *starts) -> date:
+        """The pipeline's grid, moved earlier if a draft starts before it (as the pages would move it)."""
+        return service.grid_start(self.today, [self.pipeline_grid, *starts])
 
     def core_regimen(self, regimen: m.Regimen, components: list[m.RegimenComponent], trust_id: int | None,
                      name: str | None = None) -> tuple[core.Regimen, bool]:
         """The core's regimen, its drugs costed at the prices the viewer may see for `trust_id`."""
-
-        def packs_for(drug_id):
-            if trust_id is not None and (trust_id, drug_id) in self.by_trust_drug:
-                return self.by_trust_drug[(trust_id, drug_id)]
-            return self.by_drug.get(drug_id, [])
-
-        cost, complete = _cycle_drug_cost(components, self.drugs, packs_for, self.patient)
-        built = _core_regimen(regimen, components, cost, regimen.clinic_minutes, regimen.verification_minutes_per_cycle)
-        return (replace(built, name=name) if name else built), complete
+        return self.costing.build(regimen, components, trust_id, name)
 
     def stored_regimen(self, regimen_id: int, trust_id: int | None) -> core.Regimen:
         regimen = self.session.get(m.Regimen, regimen_id)
@@ -222,9 +202,13 @@ class _Model:
             trusts=tuple(trusts),
             local_patients={**self.loaded.inputs.local_patients, **(local_patients or {})},
             regimen_overrides=tuple(regimen_overrides),
-            grid_start=grid_start or self.loaded.inputs.grid_start,
+            grid_start=grid_start or self.pipeline_grid,
         )
         return core.run_model(inputs, core.Scenario.CENTRAL)
+
+    def figures(self, result: core.ImpactResult, unpriced: tuple[str, ...] = ()) -> PipelineFigures:
+        """The figures layer's sets for a run of drafts (the same definitions every page uses)."""
+        return build_figures(result, today=self.today, unpriced_regimens=unpriced, price_label=self.prices.label())
 
 
 def _with_known_start(appraisal: core.Appraisal, start: date) -> tuple[core.Appraisal, bool]:
@@ -254,41 +238,10 @@ def _timing_override(trust_code: str, regimen_name: str, timing: RegimenTiming |
     )
 
 
-def _number(value) -> float:
-    value = float(value)
-    return value if math.isfinite(value) else float("nan")
-
-
-def _figures(result: core.ImpactResult, key: str, trust: core.Trust, label: str, *, emphasis=False, group="") -> ImpactFigures:
-    row = result.appraisal_by_trust_summary(key).loc[trust.code]
-    return ImpactFigures(
-        label=label,
-        new_patients_year1=_number(row["new_starts_year1"]),
-        patients_on_treatment=_number(row["patients_on_treatment_steady_state"]),
-        chair_hours_per_week=_number(row["chair_hours_per_week_steady_state"]),
-        chairs=_number(row["chairs_needed_steady_state"]),
-        aseptic_hours_per_week=_number(row["aseptic_hours_per_week_steady_state"]),
-        clinic_appointments_per_week=_number(row["clinic_appointments_per_week_steady_state"]),
-        cost_year1=_number(row["total_cost_year1"]),
-        emphasis=emphasis,
-        group=group,
-    )
-
-
-def _total(rows: list[ImpactFigures], label: str) -> ImpactFigures:
-    def add(name):
-        return sum(getattr(r, name) for r in rows if not math.isnan(getattr(r, name)))
-
-    return ImpactFigures(label, *(add(n) for n in (
-        "new_patients_year1", "patients_on_treatment", "chair_hours_per_week", "chairs",
-        "aseptic_hours_per_week", "clinic_appointments_per_week", "cost_year1",
-    )), emphasis=True)
-
-
 def _price_note(model: _Model, complete: bool, regimen_name: str) -> list[str]:
     notes = [f"Drug costs use {model.prices.label()}."]
     if not complete:
-        notes.append(f"A drug in {regimen_name} has no price you may see: it is costed at £0.")
+        notes.append(f"A drug in {regimen_name} has no price you may see, so its cost is not yet known.")
     return notes
 
 
@@ -331,7 +284,7 @@ def regimen_preview(
         return problem(f"Impact at {trust.name}", f"The preview will show when the schedule is complete ({error}).")
 
     core_trust = model.trust(trust.ods_code)
-    grid = model.loaded.inputs.grid_start
+    grid = model.pipeline_grid
     appraisals, labels, notes = [], [], []
     alliance_name = f"{name} (alliance figures)"
     alliance_draft = replace(draft, name=alliance_name)
@@ -370,7 +323,10 @@ def regimen_preview(
     if override is not None:
         overrides.append(override)
     result = model.run(appraisals, [core_trust], local_patients=local, regimen_overrides=overrides)
-    rows = tuple(_figures(result, key, core_trust, label, emphasis=emphasis, group=group) for key, label, emphasis, group in labels)
+    unpriced = () if complete else (name, alliance_name)
+    figures = model.figures(result, unpriced + tuple(model.loaded.unpriced_regimens))
+    rows = tuple(ImpactFigures.chosen(figures.at(key, core_trust.code), label, emphasis=emphasis, group=group)
+                 for key, label, emphasis, group in labels)
     return Preview(
         heading=f"Impact at {trust.name}",
         rows=rows,
@@ -436,14 +392,15 @@ def appraisal_preview(session: Session, viewer, *, appraisal: m.Appraisal, draft
     trusts = [t for t in model.loaded.inputs.trusts if trust_codes is None or t.code in trust_codes]
     result = model.run(
         [core_appraisal], trusts, local_patients=local, regimen_overrides=model.loaded.inputs.regimen_overrides,
-        grid_start=service.grid_start(model.today, [start]),
+        grid_start=model.grid_for(start),
     )
-    rows = [_figures(result, DRAFT_KEY, t, t.name) for t in trusts]
+    figures = model.figures(result, tuple(unpriced)).appraisal(DRAFT_KEY)
+    rows = [ImpactFigures.chosen(figures.by_trust[t.code], t.name) for t in trusts]
     if len(rows) > 1:
-        rows.append(_total(rows, "Alliance total"))
+        rows.append(ImpactFigures.chosen(figures.alliance, "Alliance total", emphasis=True))
     notes.append(f"Drug costs use {model.prices.label()}.")
     if unpriced:
-        notes.append(f"No price you may see for a drug in {', '.join(unpriced)}: costed at £0.")
+        notes.append(f"No price you may see for a drug in {', '.join(unpriced)}, so the cost is not yet known.")
     return Preview(heading="Impact at each trust", rows=tuple(rows), notes=tuple(notes), price_label=model.prices.label())
 
 
@@ -466,9 +423,11 @@ def appraisal_override_preview(session: Session, viewer, *, trust: m.Trust, appr
         appraisals.append(stored)
         labels.append((key, "Your figure", True))
     result = model.run(appraisals, [core_trust], local_patients=local, regimen_overrides=model.loaded.inputs.regimen_overrides,
-                       grid_start=service.grid_start(model.today, [stored.effective_start]))
+                       grid_start=model.grid_for(stored.effective_start))
     group = appraisal.ta_number or appraisal.gid or "This appraisal"
-    rows = tuple(_figures(result, k, core_trust, label, emphasis=emph, group=group) for k, label, emph in labels)
+    figures = model.figures(result, model.loaded.unpriced_regimens)
+    rows = tuple(ImpactFigures.chosen(figures.at(k, core_trust.code), label, emphasis=emph, group=group)
+                 for k, label, emph in labels)
     notes = [f"Drug costs use {model.prices.label()}."]
     if moved:
         notes.insert(0, "Start date not yet known: shown as if it started today.")
@@ -489,32 +448,51 @@ def alliance_patients(session: Session, *, trust: m.Trust, appraisal: m.Appraisa
 
 
 def capacity_preview(session: Session, viewer, *, trust: m.Trust, figures: dict, today: date | None = None) -> Preview:
-    """The whole pipeline at a trust against its (draft) capacity, at steady state."""
+    """The whole pipeline at a trust against its (draft) capacity: the figures layer's one capacity
+    function, at its stated date, with the draft capacity and demand today."""
     prices = service.PriceView.for_user(viewer)
+    today = today or _today()
     loaded, result = service.pipeline_impact(session, prices=prices, today=today)
-    summary = result.trust_summary().loc[trust.ods_code]
-    capacity = TrustCapacity(
+    utilisation = figures.get("target_utilisation")
+    capacity = trust_capacity(
         chairs=figures.get("chairs"),
-        hours_per_day=figures.get("chair_hours_per_day") or 8.0,
-        days_per_week=figures.get("days_per_week") or 5.0,
-        target_utilisation=(figures["target_utilisation"] / 100) if figures.get("target_utilisation") else 0.85,
+        chair_hours_per_day=figures.get("chair_hours_per_day"),
+        days_per_week=figures.get("days_per_week"),
+        target_utilisation=utilisation / 100 if utilisation else None,
+        aseptic_hours_per_week=figures.get("aseptic_hours_per_week"),
+        clinic_slots_per_week=figures.get("clinic_slots_per_week"),
     )
-    values = {row.key: row for row in session.exec(select(m.ReferenceValue))}
-    growth_pct = values["baseline_sact_growth_pct"].value if "baseline_sact_growth_pct" in values else 7.0
-    growth = (1 + growth_pct / 100) ** (len(result.week_starts) / core.WEEKS_PER_YEAR)
-
-    def grown(value):
-        return None if value is None else value * growth
-
-    chair_hours = float(summary["chair_hours_per_week_steady_state"])
-    lines = (
-        CapacityLine("Chair hours a week", "hours", capacity.chair_hours_per_week, grown(figures.get("baseline_chair_hours_per_week")), chair_hours),
-        CapacityLine("Aseptic hours a week", "hours", figures.get("aseptic_hours_per_week"), grown(figures.get("baseline_aseptic_hours_per_week")), float(summary["aseptic_hours_per_week_steady_state"])),
-        CapacityLine("Clinic appointments a week", "appointments", figures.get("clinic_slots_per_week"), grown(figures.get("baseline_clinic_appointments_per_week")), float(summary["clinic_appointments_per_week_steady_state"])),
+    growth = growth_percent_of({row.key: row for row in session.exec(select(m.ReferenceValue))})
+    weekly = result.trust_weekly(trust.ods_code)
+    lines = capacity_figures(
+        capacity,
+        baseline_chair_hours_per_week=figures.get("baseline_chair_hours_per_week"),
+        baseline_aseptic_hours_per_week=figures.get("baseline_aseptic_hours_per_week"),
+        baseline_clinic_appointments_per_week=figures.get("baseline_clinic_appointments_per_week"),
+        pipeline_weekly={name: weekly[name].to_numpy() for name in ("chair_hours", "aseptic_hours", "clinic_appointments")},
+        grid_start=result.week_starts[0].date(),
+        today=today,
+        growth_percent=growth,
     )
-    chairs = float(chairs_needed(chair_hours, capacity))
+    stored = figures_of_loaded(loaded, result, today=today, growth_percent=growth, price_label=prices.label())
+    chair_hours = stored.trusts[trust.ods_code].pipeline.steady_state.chair_hours_per_week
+    chairs_needed = (
+        Figure.of(chair_hours.value / capacity.bookable_hours_per_chair_week, "chairs", Kind.CHAIRS)
+        if chair_hours.value is not None else Figure.unknown(chair_hours.reason, "chairs", Kind.CHAIRS)
+    )
+    at = lines[0].at
     notes = (
-        f"The pipeline needs {chairs:,.1f} chairs at these opening hours and utilisation.",
-        "Baseline demand is today's, grown 5 years at the alliance's growth rate; the pipeline is at steady state.",
+        f"Once fully running the pipeline needs {chairs_needed.text()} chairs at these opening hours and utilisation.",
+        f"Demand without the pipeline is today's, grown to {at.day} {at:%B %Y} at {growth:g}% a year; "
+        "the pipeline's demand is that week's.",
     )
     return Preview(heading=f"Capacity at {trust.name}", capacity=lines, notes=notes, price_label=prices.label())
+
+
+def _today() -> date:
+    """The app's date (its TODAY setting where a test or demonstration fixes one), else the real date."""
+    from flask import current_app, has_app_context
+
+    if has_app_context() and current_app.config.get("TODAY"):
+        return current_app.config["TODAY"]
+    return date.today()

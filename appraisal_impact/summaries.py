@@ -9,9 +9,12 @@ shared, and confidential (PAS) prices must never leave the tool.
 
 Units are in the field names or the docstrings: `_per_week` [per week], `_per_year` [per year],
 `cost_` [£, excluding VAT], `chair_hours` [chair-hours], `aseptic_hours` [aseptic staff hours],
-`patients` [people]. "Once fully running" is the model's steady state: the average week of the last year
-of its five-year horizon. A figure that cannot be worked out yet (no effective start date, say) is None
-and reads "not yet known".
+`patients` [people]. Every figure is chosen from the figures layer (`appraisal_impact.figures`), which
+defines it once; nothing here works one out. "Once fully running" is the average week of the last year
+modelled. A figure that cannot be worked out yet (no effective start date, no price, say) is None, and
+the reason is in the object's `not_yet_known` (field name → reason; for a total, how many parts are
+missing). Figures are kept to 4 decimal places (money to 1p): pages, files and the API round them by the
+figures layer's rules.
 """
 
 from __future__ import annotations
@@ -28,11 +31,19 @@ from sqlmodel import Session
 
 from . import queries
 from .queries import sharing as summary_queries
-from .core import impact as core
-from .core.capacity import BaselineDemand, TrustCapacity, capacity_outlook
 from .core.deadlines import DatedRule, Deadlines
-from .impact_service import PriceView, pipeline_impact
-from .input_checks import AppraisalLeftOut
+from .figures import STEADY_STATE_WORDS as FULLY_RUNNING_WORDS
+from .figures import (
+    Figure,
+    GroupFigures,
+    Kind,
+    PeriodFigures,
+    PipelineFigures,
+    capacity_of_trust_row,
+    pipeline_figures,
+    total,
+)
+from .impact_service import PriceView
 from .models import Appraisal, Icb, Trust, utcnow
 from .planning import deadlines_for
 from .queries import appraisals as appraisal_queries
@@ -45,8 +56,9 @@ PRICE_BASIS = (
     "Costs use NHS list prices, excluding VAT. Confidential discounts (patient access schemes) are never "
     "included in a summary, so the real cost to the NHS is usually lower."
 )
-STEADY_STATE_WORDS = "once fully running (the average week in year 5 of the model)"
+STEADY_STATE_WORDS = FULLY_RUNNING_WORDS
 TRUSTS_MOST_AFFECTED = 3
+DELIVERY_COST_SOURCE = "NHS England National Cost Collection: chemotherapy delivery HRG costs (SB11Z to SB15Z)"
 
 
 # --- building blocks -----------------------------------------------------------------------------
@@ -80,7 +92,9 @@ class TrustImpact:
     Patient counts are of the people who receive the new medicine (brought in); time and cost are net of
     the treatments it displaces.
     eligible_per_year [people/year, year 1]; new_patients_year1/_year2 [people starting the new medicine in
-    the 1st/2nd year from the effective start]; patients_on_treatment [people, once fully running];
+    the 1st/2nd year from the effective start]; net_change_in_patients_year1 [people: less those no longer
+    starting a treatment it displaces]; people_treated_year1 [people with at least one cycle in year 1];
+    patients_on_treatment [people, once fully running];
     chair_hours_per_week, aseptic_hours_per_week, verification_hours_per_week, clinic_hours_per_week
     [hours/week, once fully running]; chairs_needed [chairs, once fully running];
     clinic_appointments_per_week [appointments/week]; cost_*_year1/_year2 [£, list prices, excluding VAT].
@@ -93,6 +107,8 @@ class TrustImpact:
     eligible_per_year: float | None
     new_patients_year1: float | None
     new_patients_year2: float | None
+    net_change_in_patients_year1: float | None
+    people_treated_year1: float | None
     patients_on_treatment: float | None
     chair_hours_per_week: float | None
     chairs_needed: float | None
@@ -105,6 +121,7 @@ class TrustImpact:
     cost_clinic_year1: float | None
     cost_total_year1: float | None
     cost_total_year2: float | None
+    not_yet_known: dict[str, str] = dataclasses.field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -202,6 +219,7 @@ class IcbHeadline:
     cost_next_12_months: float | None
     next_deadline: date | None
     next_deadline_appraisal: str
+    not_yet_known: dict[str, str] = dataclasses.field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -222,6 +240,7 @@ class IcbAppraisalLine:
     aseptic_hours_per_week: float | None
     clinic_appointments_per_week: float | None
     cost_total_year1: float | None
+    not_yet_known: dict[str, str] = dataclasses.field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -236,28 +255,33 @@ class TrustPipelineLine:
     aseptic_hours_per_week: float | None
     clinic_appointments_per_week: float | None
     cost_next_12_months: float | None
+    not_yet_known: dict[str, str] = dataclasses.field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class CapacityLine:
-    """One trust's resource: capacity, demand today, and what baseline growth and the pipeline do to it.
-
-    All in `unit` (a week). Headroom = capacity − demand (negative: over capacity), 12 months after the
-    figures date. first_week_over_* : Monday of the first week demand exceeds capacity within the model's
-    horizon (5 years), or None if it does not.
+    """One trust's resource on the stated date `at` (12 months after the figures date), from the figures
+    layer's one capacity function. All in `unit` (a week): capacity; demand today (as entered); demand on
+    `at` without the pipeline (today's grown at the growth rate); the pipeline's demand in the week of `at`;
+    headroom = capacity − demand on `at` (negative: over capacity), so headroom with the pipeline =
+    capacity − demand without it − pipeline. first_week_over_* : Monday of the first week demand exceeds
+    capacity, from the figures date to the end of the years modelled, or None if it does not.
     """
 
     ods_code: str
     trust: str
     resource: str
     unit: str
+    at: date
     capacity_per_week: float
     demand_today_per_week: float
-    pipeline_in_12_months_per_week: float
-    headroom_in_12_months_without_pipeline: float
-    headroom_in_12_months_with_pipeline: float
+    demand_at_date_without_pipeline_per_week: float
+    pipeline_at_date_per_week: float
+    headroom_at_date_without_pipeline: float
+    headroom_at_date_with_pipeline: float
     first_week_over_without_pipeline: date | None
     first_week_over_with_pipeline: date | None
+    horizon_end: date
     source: str
     is_estimate: bool
 
@@ -316,19 +340,30 @@ def to_json(summary: AppraisalSummary | IcbSummary) -> str:
 # --- helpers --------------------------------------------------------------------------------------
 
 
-def _figure(value: Any, places: int = 2) -> float | None:
-    """A model figure, rounded for people (and JSON); NaN and None are None."""
+def _figure(value: Any, places: int = 4) -> float | None:
+    """A plain number (not from the figures layer: an input shown back), kept for JSON; NaN is None."""
     if value is None:
         return None
     value = float(value)
     if math.isnan(value) or math.isinf(value):
         return None
-    return round(value, places)
+    return round(value, places) + 0.0
 
 
-def _sum(values) -> float | None:
-    known = [v for v in values if v is not None and not (isinstance(v, float) and math.isnan(v))]
-    return float(sum(known)) if known else None
+def _kept(figure: Figure) -> float | None:
+    """A figures-layer figure as a summary keeps it: 4 decimal places (money 2), None when not yet known."""
+    return figure.as_json(2 if figure.kind == "money" else 4)
+
+
+def _reasons(**figures: Figure) -> dict[str, str]:
+    """Field name → why it is not (wholly) known, for the figures that are not."""
+    return {name: figure.note for name, figure in figures.items() if figure.note}
+
+
+def _chosen(cls, **figures: Figure):
+    """`cls` built from figures-layer figures (plus `not_yet_known`); other fields go in as they are."""
+    values = {name: _kept(f) if isinstance(f, Figure) else f for name, f in figures.items()}
+    return cls(**values, not_yet_known=_reasons(**{n: f for n, f in figures.items() if isinstance(f, Figure)}))
 
 
 def _dated(label: str, rule: DatedRule, today: date) -> DatedLine:
@@ -364,80 +399,76 @@ def nice_reference(appraisal: Appraisal) -> str:
     return appraisal.ta_number or appraisal.gid or appraisal.id_number or "No NICE reference yet"
 
 
-def _trust_impact(code: str, row, people=None, *, name: str | None = None, icb: str | None = None) -> TrustImpact:
-    """`row`: net figures (time, cost); `people`: the brought-in figures the patient counts come from
-    (the people who receive the new medicine), or `row` itself when not given."""
-    people = row if people is None else people
-    return TrustImpact(
-        ods_code=code,
-        name=name if name is not None else row["trust_name"],
-        icb_code=icb if icb is not None else row["icb"],
-        share_source=str(row.get("share_source", "")),
-        eligible_per_year=_figure(row.get("local_eligible_per_year"), 1),
-        new_patients_year1=_figure(people["new_starts_year1"], 1),
-        new_patients_year2=_figure(people["new_starts_year2"], 1),
-        patients_on_treatment=_figure(people["patients_on_treatment_steady_state"], 1),
-        chair_hours_per_week=_figure(row["chair_hours_per_week_steady_state"], 1),
-        chairs_needed=_figure(row["chairs_needed_steady_state"], 2),
-        aseptic_hours_per_week=_figure(row["aseptic_hours_per_week_steady_state"], 1),
-        verification_hours_per_week=_figure(row["verification_hours_per_week_steady_state"], 1),
-        clinic_appointments_per_week=_figure(row["clinic_appointments_per_week_steady_state"], 1),
-        clinic_hours_per_week=_figure(row["clinic_hours_per_week_steady_state"], 1),
-        cost_drug_year1=_figure(row["drug_cost_year1"], 0),
-        cost_delivery_year1=_figure(row["delivery_cost_year1"], 0),
-        cost_clinic_year1=_figure(row["clinic_cost_year1"], 0),
-        cost_total_year1=_figure(row["total_cost_year1"], 0),
-        cost_total_year2=_figure(row["total_cost_year2"], 0),
+def _trust_impact(code: str, name: str, icb: str, share_source: str, figures) -> TrustImpact:
+    """One appraisal at a trust (or a total over trusts), chosen from a figures-layer set."""
+    year1, year2, steady = figures.year1, figures.year2, figures.steady_state
+    return _chosen(
+        TrustImpact,
+        ods_code=code, name=name, icb_code=icb, share_source=share_source,
+        eligible_per_year=figures.eligible_per_year,
+        new_patients_year1=year1.new_patients,
+        new_patients_year2=year2.new_patients,
+        net_change_in_patients_year1=year1.net_change_in_patients,
+        people_treated_year1=year1.people_treated,
+        patients_on_treatment=steady.patients_on_treatment,
+        chair_hours_per_week=steady.chair_hours_per_week,
+        chairs_needed=steady.chairs_needed,
+        aseptic_hours_per_week=steady.aseptic_hours_per_week,
+        verification_hours_per_week=steady.verification_hours_per_week,
+        clinic_appointments_per_week=steady.clinic_appointments_per_week,
+        clinic_hours_per_week=steady.clinic_hours_per_week,
+        cost_drug_year1=year1.drug_cost,
+        cost_delivery_year1=year1.delivery_cost,
+        cost_clinic_year1=year1.clinic_cost,
+        cost_total_year1=year1.total_cost,
+        cost_total_year2=year2.total_cost,
     )
 
 
-_SUMMED = (
-    "local_eligible_per_year", "new_starts_year1", "new_starts_year2", "patients_on_treatment_steady_state",
-    "chair_hours_per_week_steady_state", "chairs_needed_steady_state", "aseptic_hours_per_week_steady_state",
-    "verification_hours_per_week_steady_state", "clinic_appointments_per_week_steady_state",
-    "clinic_hours_per_week_steady_state", "drug_cost_year1", "delivery_cost_year1", "clinic_cost_year1",
-    "total_cost_year1", "total_cost_year2",
-)
+def _displaced_impact(figures) -> TrustImpact:
+    """What the displaced treatments would have taken, across the alliance (already netted off)."""
+    year1, year2, steady = figures.year1, figures.year2, figures.steady_state
+    unknown = Figure.unknown("shown net only", "")
+    return _chosen(
+        TrustImpact,
+        ods_code="ALL", name="Treatments displaced, all trusts", icb_code="", share_source="",
+        eligible_per_year=unknown,
+        new_patients_year1=year1.patients_displaced, new_patients_year2=year2.patients_displaced,
+        net_change_in_patients_year1=unknown, people_treated_year1=unknown, patients_on_treatment=unknown,
+        chair_hours_per_week=steady.chair_hours_per_week_displaced, chairs_needed=unknown,
+        aseptic_hours_per_week=unknown, verification_hours_per_week=unknown, clinic_appointments_per_week=unknown,
+        clinic_hours_per_week=unknown,
+        cost_drug_year1=year1.drug_cost_displaced, cost_delivery_year1=unknown, cost_clinic_year1=unknown,
+        cost_total_year1=year1.total_cost_displaced, cost_total_year2=year2.total_cost_displaced,
+    )
 
 
-def _total_row(frame) -> dict:
-    """Column sums over trusts; a year figure unknown at every trust stays unknown (NaN)."""
-    return {column: frame[column].sum(min_count=1) for column in _SUMMED}
-
-
-def _pipeline_line(result: core.ImpactResult, trust: Trust, steady, next_year: slice) -> TrustPipelineLine:
-    """The whole pipeline at one trust: `steady` its row of `result.trust_summary()`, `next_year` the grid
-    weeks of the 12 months from the figures date."""
-    weekly = result.trust_weekly(trust.ods_code).iloc[next_year]
-    return TrustPipelineLine(
+def _pipeline_line(figures: PipelineFigures, trust: Trust) -> TrustPipelineLine:
+    """The whole pipeline at one trust: once fully running, and its cost in the 12 months from the figures date."""
+    pipeline = figures.trusts[trust.ods_code].pipeline
+    steady = pipeline.steady_state
+    return _chosen(
+        TrustPipelineLine,
         ods_code=trust.ods_code,
         name=trust.name,
-        patients_on_treatment=_figure(_people_on_new_medicines(result, trust.ods_code), 1),
-        chair_hours_per_week=_figure(steady["chair_hours_per_week_steady_state"], 1),
-        chairs_needed=_figure(steady["chairs_needed_steady_state"], 2),
-        aseptic_hours_per_week=_figure(steady["aseptic_hours_per_week_steady_state"], 1),
-        clinic_appointments_per_week=_figure(steady["clinic_appointments_per_week_steady_state"], 1),
-        cost_next_12_months=_figure(sum(weekly[c].sum() for c in core.COST_MEASURES), 0),
+        patients_on_treatment=steady.patients_on_treatment,
+        chair_hours_per_week=steady.chair_hours_per_week,
+        chairs_needed=steady.chairs_needed,
+        aseptic_hours_per_week=steady.aseptic_hours_per_week,
+        clinic_appointments_per_week=steady.clinic_appointments_per_week,
+        cost_next_12_months=pipeline.next_12_months.total_cost,
     )
 
 
-def _people_on_new_medicines(result: core.ImpactResult, trust_code: str) -> float:
-    """People on the pipeline's new medicines at a trust once fully running [people] (brought in, not net:
-    someone who would otherwise have had a displaced treatment is still a patient on the new one)."""
-    weekly = result.trust_weekly(trust_code, component="brought in")
-    return float(weekly["patients_on_treatment"].iloc[-core.STEADY_STATE_WEEKS:].mean())
+def _nothing_known(figures: PipelineFigures, reason: str) -> GroupFigures:
+    """A set whose every figure is not yet known, for ``reason``."""
+    return GroupFigures(periods={p.key: PeriodFigures.unknown(p.key, reason) for p in figures.periods},
+                        eligible_per_year=Figure.unknown(reason, "patients a year", Kind.PATIENTS))
 
 
-def _list_price_run(session: Session, today: date):
-    """The model run every summary uses: list prices only, whoever asks."""
-    return pipeline_impact(session, prices=PriceView.list_only(), today=today)
-
-
-def _week_index(result: core.ImpactResult, day: date) -> int:
-    """Index of the grid week containing `day` (0 if before the grid)."""
-    monday = core.monday_on_or_before(day)
-    first = result.week_starts[0].date()
-    return max(0, (monday - first).days // 7)
+def _list_price_figures(session: Session, today: date) -> PipelineFigures:
+    """The figures every summary uses: list prices only, whoever asks."""
+    return pipeline_figures(session, prices=PriceView.list_only(), today=today)
 
 
 def _price_assumptions(session: Session, drug_names: set[str]) -> list[Assumption]:
@@ -445,7 +476,7 @@ def _price_assumptions(session: Session, drug_names: set[str]) -> list[Assumptio
     for pack, drug_name in summary_queries.drug_packs_with_names(session=session):
         if drug_name not in drug_names:
             continue
-        value = f"£{pack.list_price:,.2f} per {pack.description}" if pack.list_price is not None else "not published: costed at £0"
+        value = f"£{pack.list_price:,.2f} per {pack.description}" if pack.list_price is not None else "not published: its cost is not yet known"
         lines.append(Assumption(f"List price of {drug_name}", value, pack.price_source or "Not recorded", pack.is_estimate))
     return lines
 
@@ -476,21 +507,15 @@ def build_appraisal_summary(session: Session, appraisal: Appraisal, *, today: da
     """What `appraisal` will do to each trust of the alliance, at list prices, as at `today`."""
     today = today or date.today()
     deadlines = deadlines_for(appraisal)
-    loaded, result = _list_price_run(session, today)
-    if appraisal.id in loaded.left_out:
-        raise AppraisalLeftOut(loaded.left_out[appraisal.id])
-    key = str(appraisal.id)
-    by_trust = result.appraisal_by_trust_summary(key)
-    displaced = result.appraisal_by_trust_summary(key, component="displaced")
-
-    brought_in = result.appraisal_by_trust_summary(key, component="brought in")
-    trusts = tuple(_trust_impact(code, row, brought_in.loc[code]) for code, row in by_trust.iterrows())
-    total = _trust_impact("ALL", _total_row(by_trust), _total_row(brought_in), name="All trusts in the alliance", icb="")
+    figures = _list_price_figures(session, today)
+    this = figures.appraisal(appraisal.id)
+    trusts = tuple(
+        _trust_impact(row.trust_code, row.trust_name, row.icb, row.share_source, row) for row in this.by_trust.values()
+    )
+    total = _trust_impact("ALL", "All trusts in the alliance", "", "", this.alliance)
     links = appraisal_queries.regimen_links(session=session, appraisal_id=appraisal.id)
     has_displaced = any(link.link.role == "displaces" for link in links)
-    displaced_total = (
-        _trust_impact("ALL", _total_row(displaced), name="Treatments displaced, all trusts", icb="") if has_displaced else None
-    )
+    displaced_total = _displaced_impact(this.alliance) if has_displaced else None
     treatments = tuple(
         Treatment(link.regimen.name, link.link.role, float(link.link.share_pct), link.link.source or "Not recorded")
         for link in links
@@ -500,8 +525,7 @@ def build_appraisal_summary(session: Session, appraisal: Appraisal, *, today: da
     eligible_source = sources.get("national_eligible_per_year")
     if appraisal.eligible_from_funnel:
         steps = appraisal_queries.funnel_steps(session=session, appraisal_id=appraisal.id)
-        national = loaded.inputs.appraisals[result.appraisal_keys.index(key)].eligible_per_year
-        national_value = national.eligible_per_year if isinstance(national, core.EligibleFunnel) else national
+        national_value = this.england.eligible_per_year.value
         eligible_text = "; ".join(f"{s.name}: {s.source or 'not recorded'}" for s in steps) or "Funnel with no steps"
     else:
         national_value = appraisal.national_eligible_per_year
@@ -536,10 +560,9 @@ def build_appraisal_summary(session: Session, appraisal: Appraisal, *, today: da
         f"Weekly figures are {STEADY_STATE_WORDS}.",
         "Year 1 and year 2 count from the date trusts may first be asked to treat.",
     ]
-    unpriced = sorted({link.regimen.name for link in links} & set(loaded.unpriced_regimens))
-    if unpriced:
-        notes.append("No published list price for a medicine in " + ", ".join(unpriced)
-                     + ": its drug cost is counted as £0, so the cost shown is too low.")
+    if this.unpriced_regimens:
+        notes.append("No published list price for a medicine in " + ", ".join(this.unpriced_regimens)
+                     + ", so its cost is not yet known.")
     if deadlines.effective_start.date is None:
         notes.append("The start date is not yet known, so yearly figures are not yet known.")
     if appraisal.is_example:
@@ -574,7 +597,7 @@ def build_appraisal_summary(session: Session, appraisal: Appraisal, *, today: da
         displaced_total=displaced_total,
         treatments=treatments,
         assumptions=tuple(assumptions),
-        sources=_unique([appraisal.source, eligible_text, *regimen_sources, loaded.inputs.tariffs.source]),
+        sources=_unique([appraisal.source, eligible_text, *regimen_sources, DELIVERY_COST_SOURCE]),
         notes=tuple(notes),
     )
 
@@ -604,20 +627,20 @@ _RESOURCES = (
 )
 
 
-def _appraisal_lines(appraisals: list[Appraisal], result: core.ImpactResult, codes: list[str],
-                     today: date) -> list[IcbAppraisalLine]:
-    """Each appraisal with a funding requirement, summed over the trusts `codes`, soonest deadline first."""
-    lines: list[IcbAppraisalLine] = []
+def _appraisal_lines(appraisals: list[Appraisal], figures: PipelineFigures, icb: str | None,
+                     today: date) -> list[tuple[IcbAppraisalLine, object]]:
+    """Each appraisal with a funding requirement at one ICB's trusts (``icb``) or the whole alliance
+    (None), soonest deadline first, with the figures-layer set it was chosen from."""
+    lines = []
     for appraisal in appraisals:
         deadlines = deadlines_for(appraisal)
-        if not deadlines.has_funding_requirement or str(appraisal.id) not in result.appraisal_keys:
+        if not deadlines.has_funding_requirement or str(appraisal.id) not in figures.appraisals:
             continue
-        if codes:
-            total = _total_row(result.appraisal_by_trust_summary(str(appraisal.id)).loc[codes])
-            people = _total_row(result.appraisal_by_trust_summary(str(appraisal.id), component="brought in").loc[codes])
-        else:
-            total = people = {c: float("nan") for c in _SUMMED}
-        lines.append(IcbAppraisalLine(
+        this = figures.appraisal(appraisal.id)
+        group = this.alliance if icb is None else this.by_icb.get(icb) or _nothing_known(figures, "the ICB has no trusts yet")
+        steady = group.steady_state
+        line = _chosen(
+            IcbAppraisalLine,
             appraisal_id=appraisal.id,
             title=appraisal.title,
             medicine=appraisal.medicine,
@@ -626,54 +649,52 @@ def _appraisal_lines(appraisals: list[Appraisal], result: core.ImpactResult, cod
             nice_reference=nice_reference(appraisal),
             funding_deadline=_dated("Funding deadline", deadlines.funding_deadline, today),
             effective_start=_dated("Trusts may first be asked to treat", deadlines.effective_start, today),
-            new_patients_year1=_figure(people["new_starts_year1"], 1),
-            patients_on_treatment=_figure(people["patients_on_treatment_steady_state"], 1),
-            chair_hours_per_week=_figure(total["chair_hours_per_week_steady_state"], 1),
-            aseptic_hours_per_week=_figure(total["aseptic_hours_per_week_steady_state"], 1),
-            clinic_appointments_per_week=_figure(total["clinic_appointments_per_week_steady_state"], 1),
-            cost_total_year1=_figure(total["total_cost_year1"], 0),
-        ))
-    lines.sort(key=lambda line: (line.funding_deadline.date or date.max, line.title.lower()))
+            new_patients_year1=group.year1.new_patients,
+            patients_on_treatment=steady.patients_on_treatment,
+            chair_hours_per_week=steady.chair_hours_per_week,
+            aseptic_hours_per_week=steady.aseptic_hours_per_week,
+            clinic_appointments_per_week=steady.clinic_appointments_per_week,
+            cost_total_year1=group.year1.total_cost,
+        )
+        lines.append((line, group))
+    lines.sort(key=lambda pair: (pair[0].funding_deadline.date or date.max, pair[0].title.lower()))
     return lines
 
 
 def build_icb_summary(session: Session, icb: Icb, *, today: date | None = None) -> IcbSummary:
     """Every pipeline appraisal's net impact on `icb`'s trusts, at list prices, as at `today`."""
     today = today or date.today()
-    loaded, result = _list_price_run(session, today)
+    figures = _list_price_figures(session, today)
     trusts = queries.list_trusts(session=session, icb_id=icb.id)
-    codes = [t.ods_code for t in trusts]
     appraisals = queries.list_appraisals(session=session)
-    now_week = _week_index(result, today)
-    window = slice(now_week, now_week + 52)
-
-    lines = _appraisal_lines(appraisals, result, codes, today)
-
-    steady_by_trust = result.trust_summary()
-    pipeline_rows = [_pipeline_line(result, trust, steady_by_trust.loc[trust.ods_code], window) for trust in trusts]
+    chosen = _appraisal_lines(appraisals, figures, icb.ods_code, today)
+    lines = [line for line, _group in chosen]
+    pipeline_rows = [_pipeline_line(figures, trust) for trust in trusts]
     most_affected = tuple(sorted(pipeline_rows, key=lambda r: -(r.chair_hours_per_week or 0))[:TRUSTS_MOST_AFFECTED])
 
-    if codes:
-        next_year = result.icb_weekly(icb.ods_code).iloc[window]
-        new_patients = _figure(result.icb_weekly(icb.ods_code, component="brought in").iloc[window]["new_starts"].sum(), 1)
-        cost_next_year = _figure(sum(next_year[c].sum() for c in core.COST_MEASURES), 0)
-    else:
-        new_patients = cost_next_year = None
+    # the headline adds the appraisals with a funding requirement (the lines below it), unrounded
+    names = [str(line.appraisal_id) for line in lines]
+
+    def added(period: str, measure: str) -> Figure:
+        return total((getattr(group[period], measure) for _line, group in chosen), names=names, noun="appraisals",
+                     empty_reason="no appraisal with a funding requirement" if trusts else "the ICB has no trusts yet")
+
     upcoming = [line for line in lines if line.funding_deadline.date and line.funding_deadline.date >= today]
-    headline = IcbHeadline(
+    headline = _chosen(
+        IcbHeadline,
         appraisals=len(lines),
-        new_patients_next_12_months=new_patients,
-        patients_on_treatment=_figure(_sum(r.patients_on_treatment for r in pipeline_rows), 1),
-        chair_hours_per_week=_figure(_sum(r.chair_hours_per_week for r in pipeline_rows), 1),
-        chairs_needed=_figure(_sum(r.chairs_needed for r in pipeline_rows), 2),
-        aseptic_hours_per_week=_figure(_sum(r.aseptic_hours_per_week for r in pipeline_rows), 1),
-        clinic_appointments_per_week=_figure(_sum(r.clinic_appointments_per_week for r in pipeline_rows), 1),
-        cost_next_12_months=cost_next_year,
+        new_patients_next_12_months=added("next_12_months", "new_patients"),
+        patients_on_treatment=added("steady_state", "patients_on_treatment"),
+        chair_hours_per_week=added("steady_state", "chair_hours_per_week"),
+        chairs_needed=added("steady_state", "chairs_needed"),
+        aseptic_hours_per_week=added("steady_state", "aseptic_hours_per_week"),
+        clinic_appointments_per_week=added("steady_state", "clinic_appointments_per_week"),
+        cost_next_12_months=added("next_12_months", "total_cost"),
         next_deadline=upcoming[0].funding_deadline.date if upcoming else None,
         next_deadline_appraisal=upcoming[0].title if upcoming else "",
     )
 
-    capacity = tuple(_capacity_lines(session, trusts, result, today))
+    capacity = tuple(_capacity_lines(session, trusts, figures))
     assumptions = [
         *_reference_assumptions(session, ("baseline_sact_growth_pct", "england_population", "default_weight_kg",
                                           "default_bsa_m2", "aseptic_minutes_per_item", "clinic_cost_per_appointment")),
@@ -688,9 +709,10 @@ def build_icb_summary(session: Session, icb: Icb, *, today: date | None = None) 
         "Only appraisals with a funding requirement are counted; NICE 'not recommended' appraisals are left out.",
         "Capacity figures are each trust's own; many are planning estimates for the trust to replace.",
     ]
-    if loaded.unpriced_regimens:
-        notes.append("No published list price for: " + ", ".join(loaded.unpriced_regimens)
-                     + ". Their drug cost is counted as £0, so costs shown are too low.")
+    unpriced = sorted({name for line in lines for name in figures.appraisal(line.appraisal_id).unpriced_regimens})
+    if unpriced:
+        notes.append("No published list price for a medicine in: " + ", ".join(unpriced)
+                     + ", so the cost of its appraisal is not yet known.")
     if any(a.is_example for a in appraisals):
         notes.append("Example data: the dates of the example appraisals have been moved for demonstration.")
 
@@ -709,7 +731,7 @@ def build_icb_summary(session: Session, icb: Icb, *, today: date | None = None) 
         capacity=capacity,
         assumptions=tuple(assumptions),
         sources=_unique([a.source for a in appraisals if any(line.appraisal_id == a.id for line in lines)]
-                        + [icb.population_source, loaded.inputs.tariffs.source]),
+                        + [icb.population_source, DELIVERY_COST_SOURCE]),
         notes=tuple(notes),
     )
 
@@ -721,10 +743,11 @@ def _trust_figures_source(session: Session, trust: Trust) -> tuple[str, bool]:
 
 
 def _capacity_words(trust: Trust) -> str:
+    capacity = capacity_of_trust_row(trust)
     parts = []
     if trust.chairs is not None:
-        parts.append(f"{trust.chairs} chairs × {trust.chair_hours_per_day or 8:g} hours a day × "
-                     f"{trust.days_per_week or 5:g} days a week × {100 * (trust.target_utilisation or 0.85):g}% usable")
+        parts.append(f"{trust.chairs} chairs × {capacity.hours_per_day:g} hours a day × "
+                     f"{capacity.days_per_week:g} days a week × {100 * capacity.target_utilisation:g}% usable")
     if trust.aseptic_hours_per_week is not None:
         parts.append(f"aseptic {trust.aseptic_hours_per_week:,.0f} staff hours a week")
     if trust.clinic_slots_per_week is not None:
@@ -732,53 +755,29 @@ def _capacity_words(trust: Trust) -> str:
     return "; ".join(parts) or "not recorded"
 
 
-def _capacity_lines(session: Session, trusts: list[Trust], result: core.ImpactResult, today: date):
-    growth = queries.reference_values(session=session).get("baseline_sact_growth_pct")
-    growth_pct = float(growth.value) if growth is not None else 7.0
-    start = _week_index(result, today)
-    grid_today = core.monday_on_or_before(today)
+def _capacity_lines(session: Session, trusts: list[Trust], figures: PipelineFigures):
+    """Each trust's resources from the figures layer's one capacity function (known ones only)."""
     for trust in trusts:
-        weekly = result.trust_weekly(trust.ods_code).iloc[start:]
-        capacity = TrustCapacity(
-            chairs=trust.chairs,
-            hours_per_day=trust.chair_hours_per_day or 8.0,
-            days_per_week=trust.days_per_week or 5.0,
-            target_utilisation=trust.target_utilisation or 0.85,
-            aseptic_staff_hours_per_week=trust.aseptic_hours_per_week,
-            clinic_slots_per_week=trust.clinic_slots_per_week,
-        )
-        baseline = BaselineDemand(
-            chair_hours_per_week=trust.baseline_chair_hours_per_week,
-            aseptic_hours_per_week=trust.baseline_aseptic_hours_per_week,
-            clinic_appointments_per_week=trust.baseline_clinic_appointments_per_week,
-            growth_percent_per_year=growth_pct,
-        )
-        outlook = capacity_outlook(
-            capacity, baseline,
-            pipeline_chair_hours=weekly["chair_hours"].to_numpy(),
-            pipeline_aseptic_hours=weekly["aseptic_hours"].to_numpy(),
-            pipeline_clinic_appointments=weekly["clinic_appointments"].to_numpy(),
-            grid_start=grid_today,
-        )
         source, estimate = _trust_figures_source(session, trust)
-        for resource, label, unit in _RESOURCES:
-            line = getattr(outlook, resource)
-            if line is None:
+        for line in figures.trusts[trust.ods_code].capacity:
+            if not line.is_known:
                 continue
-            in_a_year = min(52, len(line.baseline) - 1)
             yield CapacityLine(
                 ods_code=trust.ods_code,
                 trust=trust.name,
-                resource=label,
-                unit=unit,
-                capacity_per_week=_figure(line.capacity_per_week, 1),
-                demand_today_per_week=_figure(line.baseline[0], 1),
-                pipeline_in_12_months_per_week=_figure(line.pipeline[in_a_year], 1),
-                headroom_in_12_months_without_pipeline=_figure(line.headroom_without_pipeline[in_a_year], 1),
-                headroom_in_12_months_with_pipeline=_figure(line.headroom_with_pipeline[in_a_year], 1),
-                first_week_over_without_pipeline=line.first_week_exceeded_without_pipeline,
-                first_week_over_with_pipeline=line.first_week_exceeded_with_pipeline,
-                source=source + f"; demand grows {growth_pct:g}% a year (Royal College of Radiologists, 2023)",
+                resource=line.label,
+                unit=line.unit,
+                at=line.at,
+                capacity_per_week=_kept(line.capacity),
+                demand_today_per_week=_kept(line.baseline_today),
+                demand_at_date_without_pipeline_per_week=_kept(line.baseline_at),
+                pipeline_at_date_per_week=_kept(line.pipeline_at),
+                headroom_at_date_without_pipeline=_kept(line.headroom_without_pipeline),
+                headroom_at_date_with_pipeline=_kept(line.headroom_with_pipeline),
+                first_week_over_without_pipeline=line.first_week_over_without_pipeline,
+                first_week_over_with_pipeline=line.first_week_over_with_pipeline,
+                horizon_end=line.horizon_end,
+                source=source + f"; demand grows {line.growth_percent:g}% a year (Royal College of Radiologists, 2023)",
                 is_estimate=estimate,
             )
 
@@ -806,10 +805,9 @@ class PipelineSummary:
 def build_pipeline_summary(session: Session, *, today: date | None = None) -> PipelineSummary:
     """The pipeline across the whole alliance, at list prices, as at `today`."""
     today = today or date.today()
-    _loaded, result = _list_price_run(session, today)
+    figures = _list_price_figures(session, today)
     appraisals = queries.list_appraisals(session=session)
-    codes = [t.ods_code for t in queries.list_trusts(session=session)]
-    lines = _appraisal_lines(appraisals, result, codes, today)
+    lines = [line for line, _group in _appraisal_lines(appraisals, figures, None, today)]
     return PipelineSummary(PIPELINE_SCHEMA, "pipeline", today, utcnow(), PRICE_BASIS, tuple(lines),
                            len(appraisals) - len(lines))
 
@@ -861,14 +859,10 @@ class TrustCapacitySummary:
 def build_trust_capacity(session: Session, trust: Trust, *, today: date | None = None) -> TrustCapacitySummary:
     """A trust's capacity and headroom with the whole pipeline, at list prices, as at `today`."""
     today = today or date.today()
-    _loaded, result = _list_price_run(session, today)
+    figures = _list_price_figures(session, today)
     icb = session.get(Icb, trust.icb_id)
     source, estimate = _trust_figures_source(session, trust)
-    start = _week_index(result, today)
-    chair_capacity = (
-        trust.chairs * trust.chair_hours_per_day * trust.days_per_week * trust.target_utilisation
-        if None not in (trust.chairs, trust.chair_hours_per_day, trust.days_per_week, trust.target_utilisation) else None
-    )
+    chair_capacity = figures.trusts[trust.ods_code].resource("chair_hours").capacity
     return TrustCapacitySummary(
         schema=TRUST_CAPACITY_SCHEMA,
         kind="trust-capacity",
@@ -878,7 +872,7 @@ def build_trust_capacity(session: Session, trust: Trust, *, today: date | None =
         trust=TrustFacts(
             ods_code=trust.ods_code, name=trust.name, icb_code=icb.ods_code if icb else "",
             chairs=trust.chairs, chair_hours_per_day=trust.chair_hours_per_day, days_per_week=trust.days_per_week,
-            target_utilisation=trust.target_utilisation, chair_hours_capacity_per_week=_figure(chair_capacity, 1),
+            target_utilisation=trust.target_utilisation, chair_hours_capacity_per_week=_kept(chair_capacity),
             baseline_chair_hours_per_week=trust.baseline_chair_hours_per_week,
             aseptic_hours_per_week=trust.aseptic_hours_per_week,
             baseline_aseptic_hours_per_week=trust.baseline_aseptic_hours_per_week,
@@ -886,6 +880,6 @@ def build_trust_capacity(session: Session, trust: Trust, *, today: date | None =
             baseline_clinic_appointments_per_week=trust.baseline_clinic_appointments_per_week,
             source=source, is_estimate=estimate,
         ),
-        pipeline=_pipeline_line(result, trust, result.trust_summary().loc[trust.ods_code], slice(start, start + 52)),
-        capacity=tuple(_capacity_lines(session, [trust], result, today)),
+        pipeline=_pipeline_line(figures, trust),
+        capacity=tuple(_capacity_lines(session, [trust], figures)),
     )

@@ -432,8 +432,9 @@ def test_the_capacity_preview_uses_the_unsaved_figures(app, people, db):
     client = signed_in(app, people["pharmacist"])
     data = form_values(text_of(client.get("/trusts/RHM/capacity")), "/trusts/RHM/capacity")
     html = text_of(client.post("/trusts/RHM/capacity/preview", data=data | {"chairs": "80"}, headers={"HX-Request": "true"}))
-    row = re.search(r"Chair hours a week</th>(.*?)</tr>", html, re.S).group(1)
-    assert "3,400.0" in row  # 80 chairs x 10 hours x 5 days x 85%
+    row = re.search(r'<tr data-resource="chair_hours">(.*?)</tr>', html, re.S).group(1)
+    # 80 chairs x 10 hours x 5 days x 85% = 3,400 chair-hours a week (whole above 100, figures layer)
+    assert re.search(r'<td class="app-numeric">3,400</td>', row)
     assert trust(db, "RHM").chairs == 40
 
 

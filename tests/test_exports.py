@@ -88,7 +88,8 @@ def test_csv_neutralises_formulas_and_keeps_numbers_as_numbers(app, client, user
         assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
         assert re.match(r'attachment; filename="appraisal-summary-TA823-\d{4}-\d\d-\d\d\.csv"', response.headers["Content-Disposition"])
         rows = _csv_rows(response)
-        assert rows[0] == ["Section", "Row", "Figure", "Value"]
+        # a fifth column gives the reason a blank (not yet known) figure is blank
+        assert rows[0] == ["Section", "Row", "Figure", "Value", "Not yet known because"]
         cells = [cell for row in rows for cell in row]
         for cell in cells:
             assert not cell.startswith(FORMULA_START) or NUMBER.match(cell), f"unsafe cell {cell!r}"

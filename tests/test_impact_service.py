@@ -190,11 +190,13 @@ def test_appraisal_page_counts_people_on_the_new_treatment_and_nets_time(client,
     page = client.get(f"/appraisals/{tiny['appraisal'].id}").get_data(as_text=True)
     big = page[page.index("Big Trust"):]
     big = big[: big.index("</tr>")]
-    cells = [c.strip() for c in __import__("re").findall(r'<td class="app-numeric">([^<]*)</td>', big)]
-    # eligible 52.2 a year; year-1 patients on the new treatment 52.2 (1 a week for 365.25 days), not
-    # net 26.1; chair hours at steady state net: 18 − half of 18 = 9.0
-    assert cells[0] == "52.2" and cells[1] == "52.2"
-    assert cells[6] == "9.0"
+    cells = dict(__import__("re").findall(r'<td class="app-numeric" data-figure="([^"]+)">([^<]*)</td>', big))
+    # eligible 52.18 a year; year-1 patients on the new treatment 52.18 (1 a week for 365.25 days), not
+    # net 26.1 (which has its own column); chair hours at steady state net: 18 − half of 18 = 9.0.
+    # Patients of 10 or more are shown whole (figures layer), so 52.18 reads "52" and 26.09 "26".
+    assert cells["eligible_per_year"] == "52" and cells["year1.new_patients"] == "52"
+    assert cells["year1.net_change_in_patients"] == "26"
+    assert cells["steady_state.chair_hours_per_week"] == "9.0"
 
 
 def test_tumour_site_share_is_a_share_of_the_alliance_patients(db, tiny):

@@ -21,6 +21,7 @@ from sqlmodel import select
 
 from appraisal_impact import impact_service, summaries
 from appraisal_impact.exports.summary_files import pdf_text
+from appraisal_impact.figures import pipeline_figures
 from appraisal_impact.formatting import money
 from appraisal_impact.models import Appraisal, ConfidentialPrice, Drug, DrugPack, Icb, Trust
 from tests.conftest import TEST_TODAY, sign_in
@@ -74,8 +75,9 @@ def confidential(seeded, users, monkeypatch):
     listed = _build_all(seeded, today)
     everything = impact_service.PriceView(alliance_confidential=True, trust_ids=frozenset(), all_trusts=True)
     with monkeypatch.context() as patch:
-        patch.setattr(summaries, "_list_price_run",
-                      lambda session, day: impact_service.pipeline_impact(session, prices=everything, today=day))
+        # summaries take their figures from the figures layer at list prices: here, at every price instead
+        patch.setattr(summaries, "_list_price_figures",
+                      lambda session, day: pipeline_figures(session, prices=everything, today=day))
         secret = _build_all(seeded, today)
     list_values = {round(v) for built in listed.values() for _p, v in _numbers(built)}
     derived = set()

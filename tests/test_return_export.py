@@ -79,21 +79,28 @@ def test_figures_by_financial_year_and_quarter_match_the_hand_worked_case(client
     assert sheet["A1"].value == "Test Hospital NHS Trust (TST)"
     years = _block(sheet, "By financial year (April to March)")
     quarters = _block(sheet, "By quarter of the financial year")
-    # Grid: 260 Mondays from 1 June 2026. 2026/27 holds the Mondays 1 June 2026 to 29 March 2027: 44 weeks.
-    assert years["Weeks in the period"]["2026/27"] == 44
-    # Patients start from week 10 (10 August 2026): 34 weeks × 10 patients, each one 1-hour attendance.
-    assert years["New patients starting treatment"]["2026/27"] == pytest.approx(340)
-    assert years["Chair time"]["2026/27"] == pytest.approx(340)
-    assert years["Aseptic staff time"]["2026/27"] == pytest.approx(340 * 51 / 60)
-    # A full year, 2027/28: Mondays 5 April 2027 to 27 March 2028 = 52 weeks → 520 patients.
-    assert years["Chair time"]["2027/28"] == pytest.approx(520)
-    # 2026/27 Q2 (July–September): Mondays 6 July .. 28 September = 13 weeks, of which 10 August on = 8 weeks.
-    assert quarters["Weeks in the period"]["2026/27 Q2"] == 13
-    assert quarters["Chair time"]["2026/27 Q2"] == pytest.approx(80)
-    assert quarters["Chair time"]["2026/27 Q1"] == 0  # June 2026: before the start
+    # Grid: 260 Mondays from 1 June 2026. The figures layer counts a financial year by days: 2026/27 is on the
+    # grid from 1 June 2026 to 31 March 2027, 304 days = 43.43 weeks (a part-year, labelled so).
+    part = "2026/27 (from 1 June 2026)"
+    assert years["Weeks in the period"][part] == pytest.approx(304 / 7, abs=0.005)
+    # 10 patients a week start from 10 August 2026: to 31 March 2027 is 234 days = 33.43 weeks → 334.29
+    # patients, each one 1-hour attendance in the week they start.
+    starting = 10 * 234 / 7
+    assert years["New patients starting treatment"][part] == pytest.approx(starting, abs=0.01)
+    # chair time is shown a week (the period's mean week): 334.29 hours over 43.43 weeks
+    assert years["Chair time a week"][part] == pytest.approx(starting / (304 / 7), abs=0.01)
+    assert years["Aseptic staff time a week"][part] == pytest.approx(starting / (304 / 7) * 51 / 60, abs=0.01)
+    # A whole year, 2027/28: 1 April 2027 to 31 March 2028, 366 days (29 February 2028) → 522.86 patients,
+    # 10 chair hours every week.
+    assert years["New patients starting treatment"]["2027/28"] == pytest.approx(10 * 366 / 7, abs=0.01)
+    assert years["Chair time a week"]["2027/28"] == pytest.approx(10, abs=0.005)
+    # 2026/27 Q2 (July–September: 92 days), from 10 August: 52 days → 74.29 patients
+    assert quarters["Weeks in the period"]["2026/27 Q2"] == pytest.approx(92 / 7, abs=0.005)
+    assert quarters["New patients starting treatment"]["2026/27 Q2"] == pytest.approx(10 * 52 / 7, abs=0.01)
+    assert quarters["Chair time a week"]["2026/27 Q1 (from 1 June 2026)"] == 0  # June 2026: before the start
     # List prices: £1,000 a vial + £174 SB12Z delivery per patient.
-    assert years["Drug cost"]["2027/28"] == pytest.approx(520_000)
-    assert years["Total cost"]["2027/28"] == pytest.approx(520 * 1174)
+    assert years["Drug cost"]["2027/28"] == pytest.approx(10 * 366 / 7 * 1000, abs=0.01)
+    assert years["Total cost (net)"]["2027/28"] == pytest.approx(10 * 366 / 7 * 1174, abs=0.01)
 
 
 def test_sources_sheet_says_list_prices_and_names_the_assumptions(client, tiny):
@@ -105,7 +112,8 @@ def test_sources_sheet_says_list_prices_and_names_the_assumptions(client, tiny):
     text = " ".join(str(v) for row in book["Assumptions and sources"].iter_rows(values_only=True) for v in row if v)
     assert "Testumab for testing" in text and "hand-worked test case" in text
     assert "interim funding" in text  # the rule behind the effective start
-    assert _block(book["TST"], "By financial year (April to March)")["Drug cost"]["2027/28"] == pytest.approx(520_000)
+    # 366 days of 10 patients a week at £1,000 (list price) each
+    assert _block(book["TST"], "By financial year (April to March)")["Drug cost"]["2027/28"] == pytest.approx(10 * 366 / 7 * 1000, abs=0.01)
 
 
 def test_confidential_prices_only_on_request_by_someone_allowed(client, tiny):
@@ -114,7 +122,8 @@ def test_confidential_prices_only_on_request_by_someone_allowed(client, tiny):
     assert "CONFIDENTIAL" in response.headers["Content-Disposition"]
     cells = _facts(book)
     assert cells["Prices"].startswith("CONFIDENTIAL prices included")
-    assert _block(book["TST"], "By financial year (April to March)")["Drug cost"]["2027/28"] == pytest.approx(520 * 600)
+    # at the confidential £600 a vial
+    assert _block(book["TST"], "By financial year (April to March)")["Drug cost"]["2027/28"] == pytest.approx(10 * 366 / 7 * 600, abs=0.01)
 
 
 def test_viewer_may_not_download_confidential_prices(client, tiny):

@@ -188,7 +188,7 @@ def _chair_hours_of_trust(page: str, trust_name: str) -> str:
     """The chair-hours cell of a trust's row in the time table of an appraisal summary."""
     table = re.search(r"Time needed each week, by trust.*?</table>", page, re.S).group(0)
     row = re.search(rf'<th scope="row">{re.escape(trust_name)}.*?</tr>', table, re.S).group(0)
-    return re.findall(r'<td class="app-numeric">([^<]*)</td>', row)[1]
+    return re.search(r'<td class="app-numeric" data-figure="chair_hours_per_week">([^<]*)</td>', row).group(1)
 
 
 def test_a_snapshot_keeps_the_figures_as_shared_and_a_live_link_shows_new_ones(app, client, db, users):

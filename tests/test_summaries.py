@@ -97,7 +97,9 @@ def test_icb_summary_worked_by_hand(db, tiny):
     head = summary.headline
     assert head.appraisals == 1
     assert head.chair_hours_per_week == pytest.approx(STARTS_PER_WEEK * 4, abs=0.05)
-    assert head.new_patients_next_12_months == pytest.approx(STARTS_PER_WEEK * 52, abs=0.05)
+    # the next 12 months are 365.25 days from this week's Monday (the figures layer's one year), so they hold
+    # 52 weeks and 1.25 days of starts, not 52 weeks
+    assert head.new_patients_next_12_months == pytest.approx(STARTS_PER_WEEK * YEAR_1_WEEKS, abs=0.05)
     assert head.next_deadline == add_calendar_months(TODAY - timedelta(days=20), 3)
     assert [t.ods_code for t in summary.trusts_most_affected] == ["TST"]
     (chairs,) = [c for c in summary.capacity if c.resource == "Chair time"]
@@ -105,9 +107,13 @@ def test_icb_summary_worked_by_hand(db, tiny):
     baseline_in_a_year = 300 * 1.07 ** (52 / 52.18)  # 7% a year (RCR), compounding weekly
     assert chairs.capacity_per_week == capacity
     assert chairs.demand_today_per_week == 300
-    assert chairs.headroom_in_12_months_without_pipeline == pytest.approx(capacity - baseline_in_a_year, abs=0.05)
-    assert chairs.headroom_in_12_months_with_pipeline == pytest.approx(
+    assert chairs.demand_at_date_without_pipeline_per_week == pytest.approx(baseline_in_a_year, abs=0.05)
+    assert chairs.headroom_at_date_without_pipeline == pytest.approx(capacity - baseline_in_a_year, abs=0.05)
+    assert chairs.headroom_at_date_with_pipeline == pytest.approx(
         capacity - baseline_in_a_year - STARTS_PER_WEEK * 4, abs=0.1)
+    # a reader's own subtraction across the row gives the headroom shown beside it
+    assert chairs.capacity_per_week - chairs.demand_at_date_without_pipeline_per_week - chairs.pipeline_at_date_per_week \
+        == pytest.approx(chairs.headroom_at_date_with_pipeline, abs=1e-3)
     # baseline alone crosses 400 when 300 × 1.07^(w/52.18) > 400: w > 52.18 × ln(4/3) / ln(1.07) = 222.3 weeks
     weeks = math.floor(52.18 * math.log(400 / 300) / math.log(1.07)) + 1
     monday = TODAY - timedelta(days=TODAY.weekday())
@@ -219,7 +225,8 @@ def test_time_and_cost_are_net_of_displaced_treatments_but_patients_are_those_on
                                                                  ("Oldumab weekly x2", "displaces")]
     icb = summaries.build_icb_summary(db, tiny["icb"], today=TODAY)
     assert icb.headline.chair_hours_per_week == pytest.approx(STARTS_PER_WEEK * 3.5, abs=0.05)
-    assert icb.headline.new_patients_next_12_months == pytest.approx(STARTS_PER_WEEK * 52, abs=0.05)
+    # people starting the new medicine in the next 12 months (365.25 days, as the figures layer's year)
+    assert icb.headline.new_patients_next_12_months == pytest.approx(STARTS_PER_WEEK * YEAR_1_WEEKS, abs=0.05)
 
 
 def test_an_icb_with_no_trusts_yet_has_a_summary_that_says_so(client, db, tiny):

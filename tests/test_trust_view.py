@@ -106,12 +106,14 @@ def test_first_week_chairs_run_out_matches_the_hand_worked_case(client, tiny):
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     cells = _run_out_row(html, "chair_hours")
-    # capacity 5 × 10 × 1 × 1.0 = 50; baseline today 40; pipeline 10 a week at steady state
-    assert cells[1:4] == ["50.0", "40.0", "10.0"]
+    # capacity 5 × 10 × 1 × 1.0 = 50; demand today 40. The stated date is 12 months on, 1 June 2027, in
+    # the week of Monday 31 May 2027 = week 52: demand without the pipeline 40 × 1.07^(52 / 52.18) = 42.79;
+    # the pipeline 10 a week; headroom with it 50 − 42.79 − 10 = −2.79.
+    assert cells[1:6] == ["50.0", "40.0", "42.8", "10.0", "-2.8"]
     # Without the pipeline: 40 × 1.07^(w / 52.18) > 50 when w > 52.18 × ln 1.25 / ln 1.07 = 172.09, so week 173.
-    assert cells[4] == f"Week of {(TODAY + timedelta(weeks=173)).day} {(TODAY + timedelta(weeks=173)):%B %Y}"
+    assert cells[6] == f"Week of {(TODAY + timedelta(weeks=173)).day} {(TODAY + timedelta(weeks=173)):%B %Y}"
     # With it: in week 10, 40 × 1.07^(10 / 52.18) = 40.52, plus 10 = 50.52 > 50 (before week 10, at most 40.52).
-    assert cells[5] == "Week of 10 August 2026"
+    assert cells[7] == "Week of 10 August 2026"
     # 10 chair hours a week ÷ (10 hours × 1 day × 100%) = 1 more chair
     assert "the pipeline needs 1.0 more chairs" in BeautifulSoup(html, "html.parser").get_text(" ", strip=True)
 
@@ -121,12 +123,15 @@ def test_clinics_and_aseptic_outlook_match_the_hand_worked_case(client, tiny):
     html = client.get("/trusts/TST/impact").get_data(as_text=True)
     clinic = _run_out_row(html, "clinic_appointments")
     # Without: 95 × 1.07^(w / 52.18) > 100 when w > 52.18 × ln(100/95) / ln 1.07 = 39.56, so week 40.
-    assert clinic[4] == f"Week of {(TODAY + timedelta(weeks=40)).day} {(TODAY + timedelta(weeks=40)):%B %Y}"
-    assert clinic[5] == "Week of 10 August 2026"  # 95 × 1.013 + 10 > 100 from week 10
+    assert clinic[6] == f"Week of {(TODAY + timedelta(weeks=40)).day} {(TODAY + timedelta(weeks=40)):%B %Y}"
+    assert clinic[7] == "Week of 10 August 2026"  # 95 × 1.013 + 10 > 100 from week 10
     aseptic = _run_out_row(html, "aseptic_hours")
-    # 10 items × 51 minutes = 8.5 hours a week; 5 × 1.07^5 + 8.5 = 15.5 < 20 throughout.
-    assert aseptic[3] == "8.5"
-    assert aseptic[4:] == ["Not within five years", "Not within five years"]
+    # 10 items × 51 minutes = 8.5 hours a week; 5 × 1.07^5.2 + 8.5 = 15.6 < 20 throughout the grid, which
+    # holds five whole years from the start: Monday 10 August 2026 + 1,826.25 days ends in the week of
+    # Monday 4 August 2031, so the grid's last week ends on Monday 11 August 2031
+    assert aseptic[4] == "8.5"
+    end = date(2031, 8, 11)
+    assert aseptic[6:] == [f"Not before {end.day} {end:%B %Y}"] * 2
 
 
 def test_trust_view_names_the_biggest_contributor_and_shows_charts_with_tables(client, tiny):
@@ -183,14 +188,15 @@ def test_appraisal_view_low_central_high_and_deadlines_match_the_hand_worked_cas
     row = soup.select_one("#by-trust tbody tr")
     cells = [c.get_text(" ", strip=True) for c in row.find_all(["th", "td"])]
     assert cells[0].startswith("Test Hospital NHS Trust TST")
-    assert cells[2] == "521.8"  # the trust's own figure (people a year, said in the heading)
+    # the trust's own figure, 521.8 people a year (said in the heading), shown whole as it is 10 or more
+    assert cells[2] == "522"
     # 10 chair hours a week; low = eligible 80% × uptake 80% = 6.4; high = eligible 120%, uptake capped at 100% = 12.0
-    assert cells[4:7] == ["6.4", "10.0", "12.0"]
+    assert cells[5:8] == ["6.4", "10.0", "12.0"]
     # chairs, pharmacy, clinics and cost in a second table, so that neither is wider than the page
     row = soup.select_one('#by-trust-resources tbody tr[data-trust="TST"]')
     cells = [c.get_text(" ", strip=True) for c in row.find_all(["th", "td"])]
     assert cells[0] == "Test Hospital NHS Trust TST"
-    assert cells[1] == "1.00"  # chairs needed: 10 ÷ (10 × 1 × 100%)
+    assert cells[1] == "1.0"  # chairs needed: 10 ÷ (10 × 1 × 100%), to one decimal place
     assert cells[2] == "8.5" and cells[3] == "10.0"  # aseptic hours, clinic appointments a week
     assert cells[4].startswith("£")
     deadlines = soup.select_one("#deadlines").get_text(" ", strip=True)

@@ -1,38 +1,43 @@
 """The demand-and-capacity return: an Excel workbook, one sheet per trust, of the pipeline's net
 impact by financial year and by quarter, with assumptions and sources on a sheet of their own.
 
-Pure apart from the rows it is given: no Flask, no queries. Prices are whatever the impact result
-was computed with; `confidential` says which, and the first sheet states it in words.
+Pure apart from the rows it is given: no Flask, no queries. Every figure is chosen from the figures layer
+(`appraisal_impact.figures`): periods are its financial years and quarters (counted by days; a part-period
+at either end of the years modelled says so), a figure not yet known is a blank cell with the reason in
+the row's last column. Prices are whatever the figures were computed with; `confidential` says which, and
+the first sheet states it in words.
 """
 
 from __future__ import annotations
 
 import io
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 
-import numpy as np
-import pandas as pd
 import xlsxwriter
 
 from ..core import impact as core
 
-# (measure, label, unit of the period figure); flows are summed over a period, stocks averaged.
+# (figure, label, unit): flows are totals over the period, "a week" figures its mean week.
 ROWS = (
-    ("new_starts", "New patients starting treatment", "patients"),
+    ("new_patients", "New patients starting treatment", "patients"),
+    ("net_change_in_patients", "Net change in patients starting (less those no longer starting a displaced treatment)", "patients"),
+    ("people_treated", "People treated (at least one cycle in the period)", "patients"),
     ("patients_on_treatment", "Patients on treatment (mean)", "patients"),
-    ("attendances", "Day-unit attendances", "attendances"),
-    ("chair_hours", "Chair time", "chair hours"),
-    ("aseptic_items", "Aseptic items prepared", "items"),
-    ("aseptic_hours", "Aseptic staff time", "staff hours"),
-    ("verification_hours", "Clinical verification", "pharmacist hours"),
-    ("clinic_appointments", "Clinic appointments", "appointments"),
-    ("clinic_hours", "Clinic time", "hours"),
+    ("attendances_per_week", "Day-unit attendances a week", "attendances a week"),
+    ("chair_hours_per_week", "Chair time a week", "chair hours a week"),
+    ("aseptic_hours_per_week", "Aseptic staff time a week", "staff hours a week"),
+    ("verification_hours_per_week", "Clinical verification a week", "pharmacist hours a week"),
+    ("clinic_appointments_per_week", "Clinic appointments a week", "appointments a week"),
+    ("clinic_hours_per_week", "Clinic time a week", "hours a week"),
     ("drug_cost", "Drug cost", "£"),
     ("delivery_cost", "Delivery (HRG) cost", "£"),
     ("clinic_cost", "Clinic cost", "£"),
+    ("total_cost_gross", "Cost of the new treatments", "£"),
+    ("total_cost_displaced", "Saved on displaced treatments", "£"),
 )
-TOTAL_COST = ("Total cost", "£")
+TOTAL_COST = ("total_cost", "Total cost (net)", "£")
+REASON_HEADER = "Not yet known because"
 SOURCES_SHEET = "Assumptions and sources"
 
 
@@ -41,27 +46,9 @@ def quarter_label(day) -> str:
     return f"{core.financial_year_label(day)} Q{(day.month - 4) % 12 // 3 + 1}"
 
 
-def aggregate(weekly: pd.DataFrame, labels: list[str]) -> pd.DataFrame:
-    """Flows summed, stocks averaged, over the weeks sharing a label (weeks by their Monday), in order."""
-    grouped = weekly.groupby(np.asarray(labels), sort=False)
-    flows = [c for c in weekly.columns if c not in core.STOCK_MEASURES]
-    out = grouped[flows].sum()
-    stocks = [c for c in weekly.columns if c in core.STOCK_MEASURES]
-    if stocks:
-        out = out.join(grouped[stocks].mean())
-    out["weeks"] = grouped.size()
-    return out
-
-
-def _period_tables(weekly: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    years = aggregate(weekly, [core.financial_year_label(d) for d in weekly.index])
-    quarters = aggregate(weekly, [quarter_label(d) for d in weekly.index])
-    return years, quarters
-
-
 def build(
     *,
-    result: core.ImpactResult,
+    figures,
     loaded,
     trusts: list,
     icbs: Mapping[int, object],
@@ -93,48 +80,64 @@ def build(
         if confidential
         else "List prices only (no confidential PAS prices)"
     )
-    first_week = result.week_starts[0].date()
-    last_week = result.week_starts[-1].date()
+    first_week = figures.grid_start
+    last_week = figures.horizon_end - timedelta(days=1)
 
-    _sources_sheet(book, fmt, result, loaded, trusts, icbs, deadlines, growth_percent, reference_values,
+    _sources_sheet(book, fmt, figures, loaded, trusts, icbs, deadlines, growth_percent, reference_values,
                    trust_sources, prices_text, confidential, prepared_by, prepared_at, scope, first_week, last_week)
 
-    steady = {m: result.steady_state(m) for m in ("chair_hours", "aseptic_hours", "clinic_appointments", *core.COST_MEASURES)}
     for trust in trusts:
-        _trust_sheet(book, fmt, result, loaded, trust, icbs, deadlines, steady, prices_text, confidential, first_week, last_week)
+        _trust_sheet(book, fmt, figures, loaded, trust, icbs, deadlines, prices_text, confidential, first_week, last_week)
     book.close()
     buffer.seek(0)
     return buffer
 
 
-def _write_period_block(sheet, fmt, row: int, title: str, table: pd.DataFrame) -> int:
+def _number(sheet, row: int, col: int, figure, style) -> None:
+    """A figure as a number, or a blank cell when not yet known."""
+    if figure.value is None:
+        sheet.write_blank(row, col, None)
+    else:
+        sheet.write_number(row, col, round(figure.value, 2) + 0.0, style)
+
+
+def _write_period_block(sheet, fmt, row: int, title: str, periods: dict) -> int:
+    """A block of the figures layer's periods (``{key: PeriodFigures}``), one column each."""
     sheet.write(row, 0, title, fmt["bold"])
     row += 1
     sheet.write(row, 0, "Measure", fmt["header"])
     sheet.write(row, 1, "Unit", fmt["header"])
-    for col, label in enumerate(table.index, start=2):
+    for col, label in enumerate(periods, start=2):
         sheet.write(row, col, label, fmt["header"])
+    reason_col = 2 + len(periods)
+    sheet.write(row, reason_col, REASON_HEADER, fmt["header"])
     row += 1
     sheet.write(row, 0, "Weeks in the period")
     sheet.write(row, 1, "weeks")
-    for col, weeks in enumerate(table["weeks"], start=2):
-        sheet.write_number(row, col, int(weeks))
+    for col, period in enumerate(periods.values(), start=2):
+        sheet.write_number(row, col, round(period.weeks, 2))
     row += 1
-    for measure, label, unit in ROWS:
-        sheet.write(row, 0, label)
+    for name, label, unit in (*ROWS, TOTAL_COST):
+        sheet.write(row, 0, label, fmt["bold"] if name == TOTAL_COST[0] else None)
         sheet.write(row, 1, unit)
         style = fmt["money"] if unit == "£" else fmt["number"]
-        for col, value in enumerate(table[measure], start=2):
-            sheet.write_number(row, col, round(float(value), 2), style)
+        notes = {}
+        for col, (key, period) in enumerate(periods.items(), start=2):
+            figure = getattr(period, name)
+            _number(sheet, row, col, figure, style)
+            if figure.note:
+                notes.setdefault(figure.note, []).append(key)
+        if notes:
+            sheet.write(row, reason_col, "; ".join(f"{', '.join(keys)}: {note}" for note, keys in notes.items()))
         row += 1
-    sheet.write(row, 0, TOTAL_COST[0], fmt["bold"])
-    sheet.write(row, 1, TOTAL_COST[1])
-    for col, value in enumerate(sum(table[m] for m in core.COST_MEASURES), start=2):
-        sheet.write_number(row, col, round(float(value), 2), fmt["money"])
-    return row + 2
+    parts = [k for k, p in periods.items() if not p.whole]
+    if parts:
+        sheet.write(row, 0, f"Part-periods (the years modelled begin or end within them): {', '.join(parts)}.")
+        row += 1
+    return row + 1
 
 
-def _trust_sheet(book, fmt, result, loaded, trust, icbs, deadlines, steady, prices_text, confidential, first_week, last_week) -> None:
+def _trust_sheet(book, fmt, figures, loaded, trust, icbs, deadlines, prices_text, confidential, first_week, last_week) -> None:
     sheet = book.add_worksheet(trust.ods_code[:31])
     sheet.set_column(0, 0, 42)
     sheet.set_column(1, 1, 16)
@@ -144,23 +147,29 @@ def _trust_sheet(book, fmt, result, loaded, trust, icbs, deadlines, steady, pric
     sheet.write(1, 0, f"ICB: {icb.name} ({icb.ods_code})" if icb else "ICB: not recorded")
     sheet.write(2, 0, "Net impact of the appraisal pipeline (regimens brought in minus those displaced), central estimate.")
     sheet.write(3, 0, f"Prices: {prices_text}", fmt["warning"] if confidential else None)
-    sheet.write(4, 0, f"Weeks from {first_week:%d %B %Y} to {last_week:%d %B %Y}; a period's first and last weeks may be part-periods "
+    sheet.write(4, 0, f"Weeks from {first_week:%d %B %Y} to {last_week:%d %B %Y}; a period only partly within them is marked "
                       f"(see 'Weeks in the period'). Sources and assumptions: sheet '{SOURCES_SHEET}'.")
-    years, quarters = _period_tables(result.trust_weekly(trust.ods_code))
-    row = _write_period_block(sheet, fmt, 6, "By financial year (April to March)", years)
-    row = _write_period_block(sheet, fmt, row, "By quarter of the financial year", quarters)
+    pipeline = figures.trusts[trust.ods_code].pipeline
+    labels = {p.key: p.label for p in figures.periods}  # a part-period's label says from or to when
 
-    sheet.write(row, 0, "By appraisal, at steady state (mean week of the last year of five)", fmt["bold"])
+    def labelled(periods: dict) -> dict:
+        return {labels[key]: period for key, period in periods.items()}
+
+    row = _write_period_block(sheet, fmt, 6, "By financial year (April to March)", labelled(pipeline.financial_years(whole_only=False)))
+    row = _write_period_block(sheet, fmt, row, "By quarter of the financial year", labelled(pipeline.financial_quarters()))
+
+    sheet.write(row, 0, "By appraisal, once fully running (the average week of the last year modelled)", fmt["bold"])
     row += 1
     headers = ("Appraisal", "NICE reference", "Effective start", "Chair hours a week", "Aseptic staff hours a week",
-               "Clinic appointments a week", "Cost a year (£)")
+               "Clinic appointments a week", "Cost a year (£)", REASON_HEADER)
     for col, header in enumerate(headers):
         sheet.write(row, col, header, fmt["header"])
     row += 1
-    for key in result.appraisal_keys:
+    for key, this in figures.appraisals.items():
         appraisal = loaded.appraisal_rows.get(int(key))
         if appraisal is None:
             continue
+        steady = this.by_trust[trust.ods_code].steady_state
         start = deadlines[appraisal.id].effective_start.date if appraisal.id in deadlines else None
         sheet.write(row, 0, appraisal.title, fmt["wrap"])
         sheet.write(row, 1, appraisal.ta_number or appraisal.gid or appraisal.id_number or "")
@@ -168,15 +177,17 @@ def _trust_sheet(book, fmt, result, loaded, trust, icbs, deadlines, steady, pric
             sheet.write_datetime(row, 2, datetime.combine(start, datetime.min.time()), fmt["date"])
         else:
             sheet.write(row, 2, "not yet known")
-        sheet.write_number(row, 3, round(float(steady["chair_hours"].loc[key, trust.ods_code]), 2), fmt["number"])
-        sheet.write_number(row, 4, round(float(steady["aseptic_hours"].loc[key, trust.ods_code]), 2), fmt["number"])
-        sheet.write_number(row, 5, round(float(steady["clinic_appointments"].loc[key, trust.ods_code]), 2), fmt["number"])
-        cost = sum(float(steady[m].loc[key, trust.ods_code]) for m in core.COST_MEASURES) * core.WEEKS_PER_YEAR
-        sheet.write_number(row, 6, round(cost, 2), fmt["money"])
+        shown = (steady.chair_hours_per_week, steady.aseptic_hours_per_week, steady.clinic_appointments_per_week,
+                 steady.total_cost)
+        for col, figure in enumerate(shown, start=3):
+            _number(sheet, row, col, figure, fmt["money"] if col == 6 else fmt["number"])
+        notes = list(dict.fromkeys(f.note for f in shown if f.note))
+        if notes:
+            sheet.write(row, 7, "; ".join(notes))
         row += 1
 
 
-def _sources_sheet(book, fmt, result, loaded, trusts, icbs, deadlines, growth_percent, reference_values,
+def _sources_sheet(book, fmt, figures, loaded, trusts, icbs, deadlines, growth_percent, reference_values,
                    trust_sources, prices_text, confidential, prepared_by, prepared_at, scope, first_week, last_week) -> None:
     sheet = book.add_worksheet(SOURCES_SHEET)
     sheet.set_column(0, 0, 34)
@@ -190,16 +201,18 @@ def _sources_sheet(book, fmt, result, loaded, trusts, icbs, deadlines, growth_pe
         ("Trusts", scope),
         ("Prepared by", prepared_by),
         ("Prepared at", f"{prepared_at:%d %B %Y %H:%M} UTC"),
-        ("Period", f"Weeks from {first_week:%d %B %Y} to {last_week:%d %B %Y} (five years, weeks start on Monday)"),
+        ("Period", f"Weeks from {first_week:%d %B %Y} to {last_week:%d %B %Y} (weeks start on Monday); financial "
+                   "years and quarters are counted by days"),
         ("Figures", "Net impact: regimens an appraisal brings in minus those it displaces; central estimate"),
         ("Baseline growth", f"{growth_percent:g}% a year (Royal College of Radiologists, The SACT capacity crisis in the NHS, 2023)"),
-        ("Method", "Starts a week = eligible a year × trust share × uptake ÷ 52.18, convolved with each regimen's "
-                   "schedule (Appraisal Impact model, domain guide §4)"),
+        ("Method", "Starts a week = eligible a year × trust share × uptake ÷ 52.18, spread over each regimen's "
+                   "schedule of cycles and attendances (this tool's impact model)"),
         ("Trust share", "In order: a trust's own patients a year for the appraisal; the alliance's tumour-site share; "
                         "catchment population ÷ England population"),
     ]
-    if loaded.unpriced_regimens:
-        facts.append(("Drugs without a price", "Costed at £0 (no price you may see): " + ", ".join(loaded.unpriced_regimens)))
+    if figures.unpriced_regimens:
+        facts.append(("Drugs without a price", "Their cost is not yet known (no price you may see): "
+                      + ", ".join(figures.unpriced_regimens)))
     for label, text in facts:
         sheet.write(row, 0, label, fmt["bold"])
         sheet.write(row, 1, text, fmt["warning"] if label == "Prices" and confidential else fmt["wrap"])
@@ -215,7 +228,7 @@ def _sources_sheet(book, fmt, result, loaded, trusts, icbs, deadlines, growth_pe
     row += 1
     for appraisal in sorted(loaded.appraisal_rows.values(), key=lambda a: a.title):
         d = deadlines.get(appraisal.id)
-        core_appraisal = next((a for a in result.appraisals if a.key == str(appraisal.id)), None)
+        this = figures.appraisals.get(str(appraisal.id))
         values = (
             appraisal.title, appraisal.ta_number or appraisal.gid or appraisal.id_number or "", appraisal.tumour_site,
             appraisal.status, appraisal.recommendation or "not yet made",
@@ -226,8 +239,8 @@ def _sources_sheet(book, fmt, result, loaded, trusts, icbs, deadlines, growth_pe
         )
         for col, value in enumerate(values):
             sheet.write(row, col, value)
-        if core_appraisal is not None:
-            sheet.write_number(row, 9, round(core_appraisal.national_eligible_per_year, 1), fmt["number"])
+        if this is not None and this.england.eligible_per_year.value is not None:
+            sheet.write_number(row, 9, round(this.england.eligible_per_year.value, 1), fmt["number"])
         sheet.write(row, 10, appraisal.source or "not recorded")
         row += 1
 
@@ -251,7 +264,7 @@ def _sources_sheet(book, fmt, result, loaded, trusts, icbs, deadlines, growth_pe
             else:
                 sheet.write_number(row, col, float(value))
         sources = trust_sources.get(trust.id, {})
-        texts = sorted({(s.source + (" [estimate]" if s.is_estimate and "[estimate]" not in s.source else "")) for s in sources.values() if s.source})
+        texts = sorted({(s.source + (" (planning estimate)" if s.is_estimate else "")) for s in sources.values() if s.source})
         sheet.write(row, 2 + len(capacity_fields), "; ".join(texts) or "not recorded")
         row += 1
 
@@ -286,7 +299,8 @@ def result_tariff_source(loaded) -> str:
     tariffs = loaded.inputs.tariffs
     return (f"SB12Z £{tariffs.sb12z_simple_first:,.2f}, SB13Z £{tariffs.sb13z_complex_first:,.2f}, "
             f"SB14Z £{tariffs.sb14z_prolonged_first:,.2f}, SB15Z £{tariffs.sb15z_subsequent:,.2f}, "
-            f"clinic £{tariffs.clinic_per_appointment:,.2f} per appointment ({tariffs.source})")
+            f"clinic £{tariffs.clinic_per_appointment:,.2f} per appointment (NHS England National Cost Collection, "
+            "as entered in this tool)")
 
 
-__all__ = ["build", "aggregate", "quarter_label", "rule_wording"]
+__all__ = ["build", "quarter_label", "rule_wording"]

@@ -1,7 +1,9 @@
 """A summary (the dict from `summaries.*.to_dict()`) as files: Excel, CSV and PDF.
 
 Every file is made from the same dict the page shows, so a board paper matches the screen. Summaries only
-ever hold list prices (see `summaries.py`), so neither can a file made from one.
+ever hold list prices (see `summaries.py`), so neither can a file made from one. The figures are the
+figures layer's (`appraisal_impact.figures`): a figure not yet known is a blank cell, and the row's
+"Not yet known because" column (CSV: the figure's own) gives the reason.
 
 Formula injection: text that begins with = + - @, a tab or a carriage return would be run as a formula
 by a spreadsheet that opens the file. Such text is prefixed with a single quote ('), which spreadsheets
@@ -40,6 +42,12 @@ class Column:
     heading: str
     kind: str = "text"  # text, number, money, date, percent, yes/no
 
+    def reason(self, row: dict) -> str:
+        """Why this figure of ``row`` is not (wholly) known, from the summary's ``not_yet_known``."""
+        if callable(self.key):
+            return ""
+        return (row.get("not_yet_known") or {}).get(self.key, "")
+
     def value(self, row: dict) -> Any:
         raw = self.key(row) if callable(self.key) else row.get(self.key)
         if self.kind == "yes/no":
@@ -57,9 +65,17 @@ class Table:
     rows: tuple[dict, ...]
     label_columns: int = 1  # how many leading columns name the row (for the CSV)
 
+    def reasons(self, row: dict) -> str:
+        """"Heading: reason" for each figure of ``row`` not (wholly) known."""
+        return "; ".join(f"{c.heading}: {c.reason(row)}" for c in self.columns if c.reason(row))
+
+    @property
+    def has_reasons(self) -> bool:
+        return any("not_yet_known" in row for row in self.rows)
+
 
 def _about(summary: dict) -> Table:
-    rows: list[tuple[str, Any]] = []
+    rows: list[tuple] = []  # (item, value) or (item, value, why it is not yet known)
     if summary["kind"] == "appraisal":
         appraisal, patients = summary["appraisal"], summary["patients"]
         rows += [
@@ -94,15 +110,18 @@ def _about(summary: dict) -> Table:
         ]
     else:
         head = summary["headline"]
+        why = head.get("not_yet_known") or {}
         rows += [
             ("Appraisals with a funding requirement", head["appraisals"]),
-            ("New patients in the next 12 months", head["new_patients_next_12_months"]),
-            ("Patients on treatment once fully running", head["patients_on_treatment"]),
-            ("Chair hours a week once fully running", head["chair_hours_per_week"]),
-            ("Chairs needed once fully running", head["chairs_needed"]),
-            ("Aseptic staff hours a week once fully running", head["aseptic_hours_per_week"]),
-            ("Clinic appointments a week once fully running", head["clinic_appointments_per_week"]),
-            ("Cost in the next 12 months (£, list prices)", head["cost_next_12_months"]),
+            *((label, head[key], why.get(key, "")) for label, key in (
+                ("New patients in the next 12 months", "new_patients_next_12_months"),
+                ("Patients on treatment once fully running", "patients_on_treatment"),
+                ("Chair hours a week once fully running", "chair_hours_per_week"),
+                ("Chairs needed once fully running", "chairs_needed"),
+                ("Aseptic staff hours a week once fully running", "aseptic_hours_per_week"),
+                ("Clinic appointments a week once fully running", "clinic_appointments_per_week"),
+                ("Cost in the next 12 months (£, list prices)", "cost_next_12_months"),
+            )),
             ("Next funding deadline", date.fromisoformat(head["next_deadline"]) if head["next_deadline"] else "none to come"),
             ("Next deadline is for", head["next_deadline_appraisal"]),
         ]
@@ -111,7 +130,8 @@ def _about(summary: dict) -> Table:
     return Table(
         "About", "About this summary",
         (Column("item", "Item"), Column("value", "Value")),
-        tuple({"item": item, "value": value} for item, value in rows),
+        tuple({"item": row[0], "value": row[1], "not_yet_known": {"value": row[2]} if len(row) > 2 and row[2] else {},
+               "reason": row[2] if len(row) > 2 else ""} for row in rows),
     )
 
 
@@ -130,6 +150,8 @@ _TRUST_IMPACT_COLUMNS = (
     Column("eligible_per_year", "Eligible people a year (year 1)", "number"),
     Column("new_patients_year1", "New patients in year 1", "number"),
     Column("new_patients_year2", "New patients in year 2", "number"),
+    Column("net_change_in_patients_year1", "Net change in patients starting in year 1 (less displaced)", "number"),
+    Column("people_treated_year1", "People treated in year 1 (at least one cycle)", "number"),
     Column("patients_on_treatment", "Patients on treatment once fully running", "number"),
     Column("chair_hours_per_week", "Chair hours a week", "number"),
     Column("chairs_needed", "Chairs needed", "number"),
@@ -192,14 +214,16 @@ def _icb_tables(summary: dict) -> list[Table]:
                Column("clinic_appointments_per_week", "Clinic appointments a week", "number"),
                Column("cost_next_12_months", "Cost in the next 12 months (£)", "money")),
               tuple(summary["trusts"]), label_columns=2),
-        Table("Capacity", "Capacity headroom: capacity minus demand, 12 months from the figures date",
+        Table("Capacity", "Capacity headroom: capacity minus demand on the date shown (12 months from the figures date)",
               (Column("ods_code", "ODS code"), Column("trust", "Trust"), Column("resource", "Resource"),
                Column("unit", "Unit"),
+               Column("at", "Date", "date"),
                Column("capacity_per_week", "Capacity a week", "number"),
                Column("demand_today_per_week", "Demand today a week", "number"),
-               Column("pipeline_in_12_months_per_week", "Pipeline demand a week in 12 months", "number"),
-               Column("headroom_in_12_months_without_pipeline", "Headroom in 12 months without the pipeline", "number"),
-               Column("headroom_in_12_months_with_pipeline", "Headroom in 12 months with the pipeline", "number"),
+               Column("demand_at_date_without_pipeline_per_week", "Demand a week on the date, without the pipeline", "number"),
+               Column("pipeline_at_date_per_week", "Pipeline demand a week on the date", "number"),
+               Column("headroom_at_date_without_pipeline", "Headroom on the date without the pipeline", "number"),
+               Column("headroom_at_date_with_pipeline", "Headroom on the date with the pipeline", "number"),
                Column("first_week_over_without_pipeline", "First week over capacity without the pipeline", "date"),
                Column("first_week_over_with_pipeline", "First week over capacity with the pipeline", "date"),
                Column("is_estimate", "Planning estimate", "yes/no"), Column("source", "Source")),
@@ -239,21 +263,23 @@ def _csv_value(value: Any) -> Any:
 
 
 def to_csv(summary: dict) -> bytes:
-    """One row per figure: section, what the row is, which figure, its value. UTF-8 with a BOM (for Excel)."""
+    """One row per figure: section, what the row is, which figure, its value (blank when not yet known) and
+    why it is not yet known. UTF-8 with a BOM (for Excel)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(["Section", "Row", "Figure", "Value"])
+    writer.writerow(["Section", "Row", "Figure", "Value", "Not yet known because"])
     for table in summary_tables(summary):
         if table.name == "About":
             for row in table.rows:
-                writer.writerow([_csv_value(table.title), "", _csv_value(row["item"]), _csv_value(row["value"])])
+                writer.writerow([_csv_value(table.title), "", _csv_value(row["item"]), _csv_value(row["value"]),
+                                 _csv_value(row.get("reason", ""))])
             continue
         for row in table.rows:
             label = " ".join(str(table.columns[i].value(row)) for i in range(table.label_columns)
                              if table.columns[i].value(row) not in (None, ""))
             for column in table.columns[table.label_columns:]:
                 writer.writerow([_csv_value(table.title), _csv_value(label), _csv_value(column.heading),
-                                 _csv_value(column.value(row))])
+                                 _csv_value(column.value(row)), _csv_value(column.reason(row))])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
@@ -282,12 +308,18 @@ def to_xlsx(summary: dict) -> bytes:
         sheet.write_string(0, 0, neutralise(table.title), title_format)
         sheet.write_string(1, 0, neutralise(f"Figures as at {summary['figures_as_at']}. {summary['price_basis']}"))
         header_row = 3
+        reasons = table.has_reasons
         for c, column in enumerate(table.columns):
             sheet.write_string(header_row, c, neutralise(column.heading), bold)
             sheet.set_column(c, c, 14 if column.kind in ("number", "money", "date") else 28)
+        if reasons:
+            sheet.write_string(header_row, len(table.columns), "Not yet known because", bold)
+            sheet.set_column(len(table.columns), len(table.columns), 40)
         for r, row in enumerate(table.rows, start=header_row + 1):
             for c, column in enumerate(table.columns):
                 _write_cell(sheet, r, c, column.value(row), formats, column.kind)
+            if reasons:
+                _write_cell(sheet, r, len(table.columns), table.reasons(row), formats, "text")
         sheet.freeze_panes(header_row + 1, table.label_columns)
     workbook.close()
     return buffer.getvalue()

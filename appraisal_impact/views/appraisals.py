@@ -10,36 +10,33 @@ from ..db import get_session
 from ..models import Appraisal
 from ..planning import deadlines_for
 from ..queries import appraisals as appraisal_queries
-from ..impact_service import PriceView, pipeline_impact
+from ..figures import pipeline_figures, rounding_note
+from ..impact_service import PriceView
 from ..web import get_or_404, page_or_partial, today as web_today
 
 SCENARIOS = {"low": "Low", "central": "Central", "high": "High"}
-PATIENT_COLUMNS = ("new_starts_year1", "new_starts_year2", "patients_on_treatment_steady_state")
 
 
 def impact_table_context(session, appraisal: Appraisal, scenario: str) -> dict:
-    """The per-trust impact of one appraisal for the signed-in user's price view."""
+    """The per-trust figures of one appraisal (figures layer) at the signed-in user's prices."""
     prices = PriceView.for_user(current_user)
-    loaded, result = pipeline_impact(session, scenario=scenario, prices=prices, today=web_today())
-    if appraisal.id in loaded.left_out:  # a figure it depends on cannot be modelled: say which, not a table
-        return {"appraisal": appraisal, "left_out": loaded.left_out[appraisal.id], "impact_rows": [], "impact_totals": {},
-                "scenario": scenario, "scenarios": SCENARIOS, "price_label": prices.label(), "unpriced": [],
-                "grid_start": result.week_starts[0].date()}
-    summary = result.appraisal_by_trust_summary(str(appraisal.id))
-    # People are those on the new medicine; time and cost are net of the treatments it displaces.
-    brought_in = result.appraisal_by_trust_summary(str(appraisal.id), component="brought in")
-    for column in PATIENT_COLUMNS:
-        summary[column] = brought_in[column]
-    summary = summary.sort_values("trust_name")
+    figures = pipeline_figures(session, scenario=scenario, prices=prices, today=web_today())
+    this = figures.appraisal(appraisal.id)
+    rows = sorted(this.by_trust.values(), key=lambda row: row.trust_name)
     return {
         "appraisal": appraisal,
-        "impact_rows": summary.reset_index().to_dict("records"),
-        "impact_totals": summary.select_dtypes("number").sum(min_count=1).to_dict(),
+        "impact": this,
+        "impact_rows": rows,
+        "impact_total": this.alliance,
+        "rounding": rounding_note([r.year1.total_cost for r in rows], this.alliance.year1.total_cost)
+        or rounding_note([r.steady_state.chair_hours_per_week for r in rows], this.alliance.steady_state.chair_hours_per_week),
         "scenario": scenario,
         "scenarios": SCENARIOS,
         "price_label": prices.label(),
-        "unpriced": [name for name in loaded.unpriced_regimens],
-        "grid_start": result.week_starts[0].date(),
+        "unpriced": this.unpriced_regimens,
+        "grid_start": figures.grid_start,
+        "horizon_end": figures.horizon_end,
+        "left_out": figures.left_out.get(appraisal.id),
     }
 
 

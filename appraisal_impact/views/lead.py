@@ -20,10 +20,11 @@ from sqlalchemy.orm.exc import StaleDataError
 from .. import charts, impact_service, queries
 from ..audit import DATE_FIELDS_WITH_HISTORY, EditConflict, apply_changes, record_created
 from ..core import impact as core
-from ..core.capacity import BaselineDemand, CapacityOutlook, capacity_outlook, chairs_needed
 from ..core.deadlines import Deadlines
 from ..db import get_session
 from ..exports import return_workbook
+from ..figures.sets import group
+from ..figures import Figure, PeriodFigures, PipelineFigures, ResourceCapacity, growth_percent_of, pipeline_figures, rounding_note, share_of, total
 from ..formatting import date_uk, days_left, field_label, start_wording
 from ..models import Appraisal, Icb, Readiness, Trust, utcnow
 from ..planning import deadlines_for
@@ -38,7 +39,6 @@ bp = Blueprint("lead", __name__)
 READINESS_STATUSES = ("not started", "assessing", "ready", "implemented")
 READY_STATUSES = frozenset({"ready", "implemented"})
 DEFAULT_WARNING_DAYS = 90
-DEFAULT_GROWTH_PERCENT = 7.0  # RCR 2023, the seed's baseline_sact_growth_pct
 SCENARIOS = ("low", "central", "high")
 
 SORTS = {
@@ -50,13 +50,6 @@ SORTS = {
     "cost": "Cost a year (most first)",
     "patients": "Patients a year (most first)",
 }
-
-RESOURCES = (
-    # (measure, label, unit, trust capacity field, trust baseline field)
-    ("chair_hours", "Chairs", "chair hours a week", None, "baseline_chair_hours_per_week"),
-    ("aseptic_hours", "Aseptic pharmacy", "staff hours a week", "aseptic_hours_per_week", "baseline_aseptic_hours_per_week"),
-    ("clinic_appointments", "Clinics", "appointments a week", "clinic_slots_per_week", "baseline_clinic_appointments_per_week"),
-)
 
 # Tables whose figure changes "what changed" reports, and the fields that are not figures.
 FIGURE_ENTITIES = ("appraisal", "trust", "uptakeyear", "appraisalregimen", "regimen", "regimencomponent",
@@ -79,8 +72,7 @@ def _prices() -> impact_service.PriceView:
 
 
 def _growth_percent(session) -> float:
-    value = lead_queries.reference_value(session=session, key="baseline_sact_growth_pct")
-    return DEFAULT_GROWTH_PERCENT if value is None else value
+    return growth_percent_of(queries.reference_values(session=session))
 
 
 def warning_days(session) -> int:
@@ -149,15 +141,29 @@ def by_quarter_mean(values: np.ndarray, labels: list[str]) -> tuple[list[str], l
 
 @dataclass
 class DashboardRow:
+    """One appraisal on the dashboard; its figures are the figures layer's, once fully running, for the
+    chosen trusts (a trust, an ICB or the alliance)."""
+
     appraisal: Appraisal
     deadlines: Deadlines
     key_date: date | None
-    patients_per_year: float
-    chair_hours_per_week: float
-    cost_per_year: float
+    figures: PeriodFigures
     not_ready: list[Trust] = field(default_factory=list)
     in_window: bool = False  # effective start within the warning period (or past)
     flagged: bool = False  # in the window and some trust not ready
+
+    @property
+    def patients_per_year(self) -> Figure:
+        """People starting the new medicine a year, once fully running."""
+        return self.figures.new_patients
+
+    @property
+    def chair_hours_per_week(self) -> Figure:
+        return self.figures.chair_hours_per_week
+
+    @property
+    def cost_per_year(self) -> Figure:
+        return self.figures.total_cost
 
 
 def _selected_trusts(session, icb_code: str, trust_code: str) -> tuple[list[Trust], dict]:
@@ -177,6 +183,10 @@ def _selected_trusts(session, icb_code: str, trust_code: str) -> tuple[list[Trus
 def _sort_rows(rows: list[DashboardRow], sort: str) -> list[DashboardRow]:
     far = date.max
 
+    def most_first(figure: Figure) -> tuple:
+        # figures not yet known sort after every known one
+        return (figure.value is None, -(figure.value or 0.0))
+
     def key(row: DashboardRow):
         a = row.appraisal
         if sort == "title":
@@ -186,43 +196,47 @@ def _sort_rows(rows: list[DashboardRow], sort: str) -> list[DashboardRow]:
         if sort == "deadline":
             return (row.deadlines.funding_deadline.date or far, a.title.lower())
         if sort == "chair_hours":
-            return (-row.chair_hours_per_week, a.title.lower())
+            return (*most_first(row.chair_hours_per_week), a.title.lower())
         if sort == "cost":
-            return (-row.cost_per_year, a.title.lower())
+            return (*most_first(row.cost_per_year), a.title.lower())
         if sort == "patients":
-            return (-row.patients_per_year, a.title.lower())
+            return (*most_first(row.patients_per_year), a.title.lower())
         return (row.key_date or far, a.title.lower())
 
     return sorted(rows, key=key)
 
 
+def scope_figures(figures: PipelineFigures, appraisal_key: str, orgs: dict, trusts: list[Trust]):
+    """An appraisal's figures for the chosen scope: a trust, an ICB or the whole alliance."""
+    this = figures.appraisal(appraisal_key)
+    if orgs.get("trust") is not None:
+        return this.by_trust[orgs["trust"].ods_code]
+    if orgs.get("icb") is not None:
+        return this.by_icb.get(orgs["icb"].ods_code) or group_of(this, trusts)
+    return this.alliance
+
+
+def group_of(this, trusts: list[Trust]):
+    """The total of an appraisal over some trusts (an ICB with no trusts in the model)."""
+    keys = list(next(iter(this.by_trust.values())).periods) if this.by_trust else []
+    members = [this.by_trust[t.ods_code] for t in trusts if t.ods_code in this.by_trust]
+    return group("", "", members, keys, [m.trust_code for m in members], noun="trusts")
+
+
 def dashboard_rows(session, *, appraisals: list[Appraisal], trusts: list[Trust], today: date,
-                   result: core.ImpactResult, days: int) -> list[DashboardRow]:
-    """One row per appraisal: dates, figures summed over `trusts`, trusts not ready in time."""
-    codes = [t.ods_code for t in trusts]
-    steady = {
-        measure: result.steady_state(measure)[codes].sum(axis=1)
-        for measure in ("new_starts", "chair_hours", *core.COST_MEASURES)
-    }
+                   figures: PipelineFigures, orgs: dict, days: int) -> list[DashboardRow]:
+    """One row per appraisal: dates, the scope's figures once fully running, trusts not ready in time."""
     statuses = lead_queries.readiness_statuses(
         session=session, trust_ids=[t.id for t in trusts], appraisal_ids=[a.id for a in appraisals]
     )
     rows = []
     for appraisal in appraisals:
-        key = str(appraisal.id)
         deadlines = deadlines_for(appraisal)
-
-        def figure(measure: str) -> float:
-            series = steady[measure]
-            return float(series.get(key, 0.0))
-
         row = DashboardRow(
             appraisal=appraisal,
             deadlines=deadlines,
             key_date=_key_date(deadlines),
-            patients_per_year=figure("new_starts") * core.WEEKS_PER_YEAR,
-            chair_hours_per_week=figure("chair_hours"),
-            cost_per_year=sum(figure(m) for m in core.COST_MEASURES) * core.WEEKS_PER_YEAR,
+            figures=scope_figures(figures, str(appraisal.id), orgs, trusts).steady_state,
         )
         if _needs_flag(deadlines, today, days):
             row.in_window = True
@@ -250,15 +264,17 @@ def dashboard():
     appraisals = pipeline_queries.filter_appraisals(
         session=session, tumour_site=filters["site"] or None, status=filters["status"] or None
     )
-    loaded, result = impact_service.pipeline_impact(session, prices=_prices(), today=today)
+    figures = pipeline_figures(session, prices=_prices(), today=today)
     days = warning_days(session)
     rows = _sort_rows(
-        dashboard_rows(session, appraisals=appraisals, trusts=selected, today=today, result=result, days=days), sort
+        dashboard_rows(session, appraisals=appraisals, trusts=selected, today=today, figures=figures, orgs=orgs,
+                       days=days), sort
     )
+    names = [str(r.appraisal.id) for r in rows]
     totals = {
-        "patients_per_year": sum(r.patients_per_year for r in rows),
-        "chair_hours_per_week": sum(r.chair_hours_per_week for r in rows),
-        "cost_per_year": sum(r.cost_per_year for r in rows),
+        "patients_per_year": total((r.patients_per_year for r in rows), names=names, noun="appraisals"),
+        "chair_hours_per_week": total((r.chair_hours_per_week for r in rows), names=names, noun="appraisals"),
+        "cost_per_year": total((r.cost_per_year for r in rows), names=names, noun="appraisals"),
     }
     context = dict(
         rows=rows,
@@ -274,8 +290,9 @@ def dashboard():
         warning_days=days,
         today=today,
         prices_label=_prices().label(),
-        unpriced=loaded.unpriced_regimens,
-        left_out=loaded.left_out,
+        unpriced=tuple(sorted({name for r in rows for name in figures.appraisal(r.appraisal.id).unpriced_regimens})),
+        rounding=rounding_note([r.cost_per_year for r in rows], totals["cost_per_year"], money="thousands"),
+        left_out=figures.left_out,
         **orgs,
     )
     if not is_htmx():
@@ -469,66 +486,38 @@ def changes():
 
 @dataclass(frozen=True)
 class Contributor:
+    """One appraisal's net demand at a trust once fully running (figures layer)."""
+
     appraisal: Appraisal
-    chair_hours: float
-    aseptic_hours: float
-    clinic_appointments: float
-    cost_per_year: float
-    share_of_chair_hours: float | None  # % of the pipeline's net chair hours at this trust
+    figures: PeriodFigures
+    share_of_chair_hours: Figure  # % of the pipeline's net chair hours at this trust
 
 
-@dataclass(frozen=True)
-class ResourceView:
-    measure: str
-    label: str
-    unit: str
-    capacity: float | None
-    baseline_today: float | None
-    pipeline_steady: float
-    outlook: object | None  # core.capacity.ResourceOutlook
-    chart: charts.Chart | None
-    missing: str = ""
-
-
-def trust_outlook(trust: Trust, core_trust: core.Trust, weekly: pd.DataFrame, grid_start: date,
-                  growth_percent: float) -> CapacityOutlook:
-    """The trust's capacity against baseline growth and the pipeline's weekly demand."""
-    return capacity_outlook(
-        core_trust.capacity,
-        BaselineDemand(
-            chair_hours_per_week=trust.baseline_chair_hours_per_week,
-            aseptic_hours_per_week=trust.baseline_aseptic_hours_per_week,
-            clinic_appointments_per_week=trust.baseline_clinic_appointments_per_week,
-            growth_percent_per_year=growth_percent,
-        ),
-        pipeline_chair_hours=weekly["chair_hours"].to_numpy(),
-        pipeline_aseptic_hours=weekly["aseptic_hours"].to_numpy(),
-        pipeline_clinic_appointments=weekly["clinic_appointments"].to_numpy(),
-        grid_start=grid_start,
-    )
-
-
-def _resource_chart(trust: Trust, measure: str, label: str, unit: str, outlook, labels: list[str]) -> charts.Chart:
+def _resource_chart(trust: Trust, resource: ResourceCapacity) -> charts.Chart:
+    outlook = resource.outlook
+    labels = quarter_labels(outlook.week_starts)
     x, capacity = by_quarter_mean(np.full(len(labels), outlook.capacity_per_week), labels)
     _, baseline = by_quarter_mean(outlook.baseline, labels)
     _, with_pipeline = by_quarter_mean(outlook.demand_with_pipeline, labels)
     markers = []
     descriptions = []
-    for when, text in ((outlook.first_week_exceeded_with_pipeline, "with the pipeline"),
-                       (outlook.first_week_exceeded_without_pipeline, "without the pipeline")):
+    for when, text in ((resource.first_week_over_with_pipeline, "with the pipeline"),
+                       (resource.first_week_over_without_pipeline, "without the pipeline")):
         if when is not None:
             quarter = financial_quarter_label(when)
             markers.append(charts.Marker(x.index(quarter), f"Runs out {text}: {date_uk(when)}"))
             descriptions.append(f"demand first exceeds capacity {text} in the week of {date_uk(when)}")
         else:
-            descriptions.append(f"demand stays within capacity {text} for five years")
+            descriptions.append(f"demand stays within capacity {text} to {date_uk(resource.horizon_end)}")
+    unit = resource.unit
     description = (
-        f"Mean {unit} in each financial quarter from this week to the end of the five-year horizon at {trust.name}: capacity, baseline demand "
-        f"growing each year, and baseline plus the pipeline. " + _sentence("; ".join(descriptions)) + "."
+        f"Mean {unit} in each financial quarter from the week of {date_uk(resource.figures_date)} to "
+        f"{date_uk(resource.horizon_end)} at {trust.name}: capacity, baseline demand growing each year, and baseline "
+        f"plus the pipeline. " + _sentence("; ".join(descriptions)) + "."
     )
     return charts.line_chart(
-        chart_id=f"chart-{measure.replace('_', '-')}",
-        title=f"{label}: capacity and demand at {trust.name}, {unit}",
+        chart_id=f"chart-{resource.resource.replace('_', '-')}",
+        title=f"{resource.label}: capacity and demand at {trust.name}, {unit}",
         description=description,
         x_label="Financial quarter",
         y_label=unit.capitalize(),
@@ -546,31 +535,22 @@ def _sentence(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def contributors(result: core.ImpactResult, appraisals: dict[int, Appraisal], trust_code: str) -> list[Contributor]:
-    """Appraisals by their net steady-state chair hours a week at one trust, most first."""
-    steady = {m: result.steady_state(m)[trust_code] for m in ("chair_hours", "aseptic_hours", "clinic_appointments", *core.COST_MEASURES)}
-    total_chair = float(steady["chair_hours"].sum())
+def contributors(figures: PipelineFigures, appraisals: dict[int, Appraisal], trust_code: str) -> list[Contributor]:
+    """Appraisals by their net chair hours a week once fully running at one trust, most first."""
+    whole = figures.trusts[trust_code].pipeline.steady_state.chair_hours_per_week
     rows = []
-    for key in result.appraisal_keys:
+    for key, this in figures.appraisals.items():
         appraisal = appraisals.get(int(key))
         if appraisal is None:
             continue
-        chair = float(steady["chair_hours"][key])
-        rows.append(Contributor(
-            appraisal=appraisal,
-            chair_hours=chair,
-            aseptic_hours=float(steady["aseptic_hours"][key]),
-            clinic_appointments=float(steady["clinic_appointments"][key]),
-            cost_per_year=sum(float(steady[m][key]) for m in core.COST_MEASURES) * core.WEEKS_PER_YEAR,
-            share_of_chair_hours=chair / total_chair * 100 if total_chair > 0 else None,
-        ))
-    return sorted(rows, key=lambda c: (-c.chair_hours, -c.cost_per_year, c.appraisal.title.lower()))
+        steady = this.by_trust[trust_code].steady_state
+        rows.append(Contributor(appraisal, steady, share_of(steady.chair_hours_per_week, whole)))
 
+    def order(c: Contributor):
+        chair, cost = c.figures.chair_hours_per_week.value, c.figures.total_cost.value
+        return (chair is None, -(chair or 0.0), -(cost or 0.0), c.appraisal.title.lower())
 
-def _from_this_week(weekly: pd.DataFrame, today: date) -> pd.DataFrame:
-    """The weeks from the Monday of this week on (the grid may start earlier, for appraisals already running)."""
-    monday = pd.Timestamp(core.monday_on_or_before(today))
-    return weekly[weekly.index >= monday]
+    return sorted(rows, key=order)
 
 
 @bp.route("/trusts/<ods_code>/impact")
@@ -580,46 +560,24 @@ def trust_impact(ods_code: str):
     trust = _trust_or_404(session, ods_code)
     today = _today()
     scenario = _scenario()
-    loaded, result = impact_service.pipeline_impact(session, scenario=scenario, prices=_prices(), today=today)
-    core_trust = next(t for t in result.trusts if t.code == trust.ods_code)
-    # The trust's baseline figures are today's demand: the outlook runs from this week on.
-    weekly = _from_this_week(result.trust_weekly(trust.ods_code), today)
-    grid_start = weekly.index[0].date()
-    growth = _growth_percent(session)
-    outlook = trust_outlook(trust, core_trust, weekly, grid_start, growth)
-    labels = quarter_labels(weekly.index)
-    resources = []
-    for measure, label, unit, capacity_field, baseline_field in RESOURCES:
-        one = getattr(outlook, measure)
-        capacity = core_trust.capacity.chair_hours_per_week if capacity_field is None else getattr(trust, capacity_field)
-        missing = ""
-        if one is None:
-            missing = "capacity" if capacity is None else "baseline demand"
-        resources.append(ResourceView(
-            measure=measure, label=label, unit=unit, capacity=capacity,
-            baseline_today=getattr(trust, baseline_field),
-            pipeline_steady=float(weekly[measure].to_numpy()[-core.STEADY_STATE_WEEKS:].mean()),
-            outlook=one,
-            chart=_resource_chart(trust, measure, label, unit, one, labels) if one is not None else None,
-            missing=missing,
-        ))
-    chair_steady = next(r.pipeline_steady for r in resources if r.measure == "chair_hours")
-    extra_chairs = float(chairs_needed(chair_steady, core_trust.capacity))
-    appraisals = loaded.appraisal_rows
-    ranked = contributors(result, appraisals, trust.ods_code)
-    top = [c for c in ranked if abs(c.chair_hours) > 1e-9][:8]
+    figures = pipeline_figures(session, scenario=scenario, prices=_prices(), today=today)
+    at_trust = figures.trusts[trust.ods_code]
+    appraisals = {a.id: a for a in queries.list_appraisals(session=session)}
+    ranked = contributors(figures, appraisals, trust.ods_code)
+    top = [c for c in ranked if c.figures.chair_hours_per_week.value is not None
+           and abs(c.figures.chair_hours_per_week.value) > 1e-9][:8]
     contributor_chart = charts.bar_chart(
         chart_id="chart-contributors",
-        title=f"Which appraisals add most chair hours a week at {trust.name} (steady state)",
+        title=f"Which appraisals add most chair hours a week at {trust.name} (once fully running)",
         description=(
-            "Net chair hours a week each appraisal adds at steady state (the last year of five), largest first: "
-            + "; ".join(f"{c.appraisal.ta_number or c.appraisal.title}: {c.chair_hours:.1f}" for c in top)
+            "Net chair hours a week each appraisal adds once fully running (the last year modelled), largest first: "
+            + "; ".join(f"{c.appraisal.ta_number or c.appraisal.title}: {c.figures.chair_hours_per_week.text()}" for c in top)
             + "." if top else "No appraisal adds chair hours at this trust."
         ),
         x_label="Appraisal",
         y_label="Chair hours a week",
         x_labels=[c.appraisal.ta_number or c.appraisal.gid or f"#{c.appraisal.id}" for c in top],
-        series=[charts.Series("Net chair hours a week", tuple(c.chair_hours for c in top))],
+        series=[charts.Series("Net chair hours a week", tuple(c.figures.chair_hours_per_week.value for c in top))],
     ) if top else None
     readiness = lead_queries.readiness_map(session=session, trust_ids=[trust.id])
     setters = lead_queries.user_names(session=session, user_ids={r.set_by_id for r in readiness.values() if r.set_by_id})
@@ -633,13 +591,14 @@ def trust_impact(ods_code: str):
         icb=session.get(Icb, trust.icb_id),
         scenario=scenario,
         scenarios=SCENARIOS,
-        resources=resources,
-        extra_chairs=extra_chairs,
-        chair_capacity=core_trust.capacity,
+        figures=figures,
+        resources=at_trust.capacity,
+        charts={r.resource: _resource_chart(trust, r) for r in at_trust.capacity if r.outlook is not None},
+        pipeline=at_trust.pipeline.steady_state,
+        chair_capacity=at_trust.chair_capacity,
         contributors=ranked,
         contributor_chart=contributor_chart,
-        growth=growth,
-        grid_start=grid_start,
+        growth=figures.growth_percent,
         readiness=readiness,
         setters=setters,
         pipeline_rows=pipeline_rows,
@@ -652,8 +611,8 @@ def trust_impact(ods_code: str):
         ready_statuses=READY_STATUSES,
         today=today,
         prices_label=_prices().label(),
-        unpriced=loaded.unpriced_regimens,
-        left_out=loaded.left_out,
+        unpriced=figures.unpriced_regimens,
+        left_out=figures.left_out,
         sources=queries.figure_sources(session=session, entity="trust", entity_id=trust.id),
     )
 
@@ -669,13 +628,15 @@ def appraisal_impact(appraisal_id: int):
     today = _today()
     key = str(appraisal.id)
     prices = _prices()
-    runs = {s: impact_service.pipeline_impact(session, scenario=s, prices=prices, today=today) for s in SCENARIOS}
-    loaded, central = runs["central"]
-    if appraisal.id in loaded.left_out:  # a figure it depends on cannot be modelled: say which
-        return render_template("errors/appraisal_left_out.html", appraisal=appraisal, left_out=loaded.left_out[appraisal.id])
-    summaries = {s: runs[s][1].appraisal_by_trust_summary(key) for s in SCENARIOS}
-    labels = quarter_labels(central.week_starts)
-    alliance = {s: runs[s][1].appraisal_weekly(key) for s in SCENARIOS}
+    left_out = pipeline_figures(session, prices=prices, today=today).left_out
+    if appraisal.id in left_out:  # a figure it depends on cannot be modelled: say which, and where to fix it
+        return render_template("errors/appraisal_left_out.html", appraisal=appraisal, left_out=left_out[appraisal.id])
+    by_scenario = {s: pipeline_figures(session, scenario=s, prices=prices, today=today).appraisal(key) for s in SCENARIOS}
+    central = by_scenario["central"]
+    # the charts draw the weekly series the figures were built from
+    runs = {s: impact_service.pipeline_impact(session, scenario=s, prices=prices, today=today)[1] for s in SCENARIOS}
+    labels = quarter_labels(runs["central"].week_starts)
+    alliance = {s: runs[s].appraisal_weekly(key) for s in SCENARIOS}
     x, _ = by_quarter_mean(alliance["central"]["chair_hours"].to_numpy(), labels)
     chair_series = [
         charts.Series(f"{s.capitalize()} estimate", tuple(by_quarter_mean(alliance[s]["chair_hours"].to_numpy(), labels)[1]))
@@ -685,52 +646,47 @@ def appraisal_impact(appraisal_id: int):
         chart_id="chart-alliance-chair-hours",
         title=f"Net chair hours a week across the alliance: {appraisal.ta_number or appraisal.title}",
         description=(
-            "Mean net chair hours a week in each financial quarter over five years, summed over every trust, "
-            f"for the low, central and high estimates. Central at steady state: {chair_series[1].values[-1]:.1f} chair hours a week."
+            "Mean net chair hours a week in each financial quarter over the years modelled, summed over every trust, "
+            f"for the low, central and high estimates. Central once fully running: "
+            f"{central.alliance.steady_state.chair_hours_per_week.text()} chair hours a week."
         ),
         x_label="Financial quarter", y_label="Chair hours a week", x_labels=x, series=chair_series,
     )
-    trust_lines = _trust_lines_chart(appraisal, central, summaries["central"], labels)
+    rows = sorted(central.by_trust.values(), key=lambda r: r.trust_name)
+    trust_lines = _trust_lines_chart(appraisal, runs["central"], rows, labels)
+    steady = {s: {code: f.steady_state.chair_hours_per_week for code, f in by_scenario[s].by_trust.items()} for s in SCENARIOS}
     trust_chart = charts.bar_chart(
         chart_id="chart-by-trust",
-        title=f"Net chair hours a week at steady state, by trust: {appraisal.ta_number or appraisal.title}",
-        description="Net chair hours a week in the last year of five, at each trust, low, central and high: "
-        + "; ".join(
-            f"{row.trust_name}: {summaries['central'].loc[code, 'chair_hours_per_week_steady_state']:.1f} (central)"
-            for code, row in summaries["central"].iterrows()
-        ) + ".",
+        title=f"Net chair hours a week once fully running, by trust: {appraisal.ta_number or appraisal.title}",
+        description="Net chair hours a week in the last year modelled, at each trust, low, central and high: "
+        + "; ".join(f"{row.trust_name}: {row.steady_state.chair_hours_per_week.text()} (central)" for row in rows) + ".",
         x_label="Trust", y_label="Chair hours a week",
-        x_labels=list(summaries["central"].index),
+        x_labels=[row.trust_code for row in rows],
         series=[
-            charts.Series(f"{s.capitalize()} estimate", tuple(float(v) for v in summaries[s]["chair_hours_per_week_steady_state"]))
+            charts.Series(f"{s.capitalize()} estimate", tuple(steady[s][row.trust_code].value or 0.0 for row in rows))
             for s in SCENARIOS
         ],
     )
-    fy = core.by_financial_year(central.appraisal_weekly(key))
     regimens = appraisal_queries.regimen_links(session=session, appraisal_id=appraisal.id)
     displaced = [r for r in regimens if r.link.role == "displaces"]
     brought_in = [r for r in regimens if r.link.role != "displaces"]
-    displaced_weekly = central.appraisal_weekly(key, component="displaced")
-    steady = slice(-core.STEADY_STATE_WEEKS, None)
     return render_template(
         "lead/appraisal_impact.html",
         appraisal=appraisal,
         deadlines=deadlines_for(appraisal),
-        summaries=summaries,
+        figures=central,
+        by_scenario=by_scenario,
+        rows=rows,
         scenarios=SCENARIOS,
         chair_chart=chair_chart,
         trust_chart=trust_chart,
         trust_lines=trust_lines,
-        financial_years=fy,
+        financial_years=central.alliance.financial_years(),
         brought_in=brought_in,
         displaced=displaced,
-        displaced_chair_hours=float(displaced_weekly["chair_hours"].to_numpy()[steady].mean()),
-        displaced_cost=float(sum(displaced_weekly[m].to_numpy()[steady].mean() for m in core.COST_MEASURES)) * core.WEEKS_PER_YEAR,
-        weeks_per_year=core.WEEKS_PER_YEAR,
-        trust_rows=loaded.trust_rows,
         today=today,
         prices_label=prices.label(),
-        unpriced=loaded.unpriced_regimens,
+        unpriced=central.unpriced_regimens,
         spreads=appraisal,
         rule_wording=return_workbook.rule_wording,
     )
@@ -739,24 +695,24 @@ def appraisal_impact(appraisal_id: int):
 TRUST_LINES_MAX = 8
 
 
-def _trust_lines_chart(appraisal: Appraisal, result: core.ImpactResult, central: pd.DataFrame, labels: list[str]) -> charts.Chart:
-    """Each trust's net chair hours a week by quarter over five years (the largest few when there are many)."""
+def _trust_lines_chart(appraisal: Appraisal, result: core.ImpactResult, rows: list, labels: list[str]) -> charts.Chart:
+    """Each trust's net chair hours a week by quarter over the years modelled (the largest few when there are many)."""
     key = str(appraisal.id)
-    ranked = central["chair_hours_per_week_steady_state"].abs().sort_values(ascending=False, kind="stable")
-    codes = list(ranked.index[:TRUST_LINES_MAX])
+    ranked = sorted(rows, key=lambda r: -abs(r.steady_state.chair_hours_per_week.value or 0.0))
+    chosen = ranked[:TRUST_LINES_MAX]
     series = []
     x: list[str] = []
-    for code in codes:
-        weekly = result.appraisal_trust_weekly(key, code)["chair_hours"].to_numpy()
+    for row in chosen:
+        weekly = result.appraisal_trust_weekly(key, row.trust_code)["chair_hours"].to_numpy()
         x, values = by_quarter_mean(weekly, labels)
-        series.append(charts.Series(f"{central.loc[code, 'trust_name']} ({code})", tuple(values)))
-    more = len(central) - len(codes)
+        series.append(charts.Series(f"{row.trust_name} ({row.trust_code})", tuple(values)))
+    more = len(rows) - len(chosen)
     return charts.line_chart(
         chart_id="chart-trusts-over-time",
-        title=f"Net chair hours a week at each trust over five years: {appraisal.ta_number or appraisal.title}",
+        title=f"Net chair hours a week at each trust over the years modelled: {appraisal.ta_number or appraisal.title}",
         description=(
             "Mean net chair hours a week in each financial quarter at each trust, central estimate"
-            + (f"; the {len(codes)} trusts with most chair hours are drawn, all {len(central)} are in the table below." if more else ".")
+            + (f"; the {len(chosen)} trusts with most chair hours are drawn, all {len(rows)} are in the table below." if more else ".")
         ),
         x_label="Financial quarter", y_label="Chair hours a week", x_labels=x, series=series,
     )
@@ -855,9 +811,9 @@ def return_export():
     prices = _prices() if want_confidential else impact_service.PriceView.list_only()
     icb_code = request.args.get("icb", "").strip()[:10]
     selected, orgs = _selected_trusts(session, icb_code, "")
-    loaded, result = impact_service.pipeline_impact(session, prices=prices, today=today)
+    loaded, _result = impact_service.pipeline_impact(session, prices=prices, today=today)
     workbook = return_workbook.build(
-        result=result,
+        figures=pipeline_figures(session, prices=prices, today=today),
         loaded=loaded,
         trusts=selected,
         icbs={i.id: i for i in orgs["icbs"]},
