@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 import xlsxwriter
 
 from ..core import impact as core
+from ..formatting import source_words
 
 # (figure, label, unit): flows are totals over the period, "a week" figures its mean week.
 ROWS = (
@@ -233,15 +234,15 @@ def _sources_sheet(book, fmt, figures, loaded, trusts, icbs, deadlines, growth_p
             appraisal.title, appraisal.ta_number or appraisal.gid or appraisal.id_number or "", appraisal.tumour_site,
             appraisal.status, appraisal.recommendation or "not yet made",
             d.effective_start.date.isoformat() if d and d.effective_start.date else "not yet known",
-            rule_wording(d.effective_start.rule) if d else "",
+            source_words(rule_wording(d.effective_start.rule)) if d else "",
             d.funding_deadline.date.isoformat() if d and d.funding_deadline.date else "not yet known",
-            rule_wording(d.funding_deadline.rule) if d else "",
+            source_words(rule_wording(d.funding_deadline.rule)) if d else "",
         )
         for col, value in enumerate(values):
             sheet.write(row, col, value)
         if this is not None and this.england.eligible_per_year.value is not None:
             sheet.write_number(row, 9, round(this.england.eligible_per_year.value, 1), fmt["number"])
-        sheet.write(row, 10, appraisal.source or "not recorded")
+        sheet.write(row, 10, source_words(appraisal.source) or "not recorded")
         row += 1
 
     row += 1
@@ -264,7 +265,7 @@ def _sources_sheet(book, fmt, figures, loaded, trusts, icbs, deadlines, growth_p
             else:
                 sheet.write_number(row, col, float(value))
         sources = trust_sources.get(trust.id, {})
-        texts = sorted({(s.source + (" (planning estimate)" if s.is_estimate else "")) for s in sources.values() if s.source})
+        texts = sorted({(source_words(s.source) + (" (planning estimate)" if s.is_estimate else "")) for s in sources.values() if s.source})
         sheet.write(row, 2 + len(capacity_fields), "; ".join(texts) or "not recorded")
         row += 1
 
@@ -278,7 +279,7 @@ def _sources_sheet(book, fmt, figures, loaded, trusts, icbs, deadlines, growth_p
         sheet.write(row, 0, value.label or value.key)
         sheet.write_number(row, 1, float(value.value))
         sheet.write(row, 2, value.unit)
-        sheet.write(row, 3, value.source)
+        sheet.write(row, 3, source_words(value.source))
         sheet.write(row, 4, "yes" if value.is_estimate else "no")
         row += 1
     sheet.write(row + 1, 0, f"Delivery costs: {result_tariff_source(loaded)}")
