@@ -557,3 +557,13 @@ def test_nices_own_status_words_are_shown_beside_the_tools(alliance_client, seed
     assert "status changed from in development to suspended" in page
     assert "Status on NICE: “Impacted by COVID-19” (shown here as suspended)" in page
     assert "GID-TA10914, ID4014; suspended (NICE: Impacted by COVID-19)" in text_of(alliance_client.get("/nice"))
+
+
+def test_403_on_add_by_reference_offers_the_saved_page(alliance_client, fake_nice):
+    fake_nice.add(TA10914_PATH, Reply(403, "<h1>Access denied</h1>"))
+    response = alliance_client.get("/nice/add", query_string={"reference": "GID-TA10914"})
+    assert response.status_code == 502
+    page = text_of(response)
+    assert ("Could not read GID-TA10914 from NICE: NICE refused to let this tool read the page (403 Forbidden) "
+            "Nothing was changed. If the page opens in your browser, save it") in page
+    assert 'id="saved-page"' in page
