@@ -34,4 +34,8 @@ def from_environment(instance_path: Path) -> dict:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "WTF_CSRF_TIME_LIMIT": None,
         "SHARE_LINK_DAYS": int(os.environ.get("SHARE_LINK_DAYS", "30")),
+        # Nothing bigger than this is read from any request (413): an import is at most 2 MB, sent back
+        # base64 with its confirmation (about 2.7 MB as a form field).
+        "MAX_CONTENT_LENGTH": int(float(os.environ.get("MAX_UPLOAD_MB", "8")) * 1024 * 1024),
+        "MAX_FORM_MEMORY_SIZE": 4 * 1024 * 1024,
     }

@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import io
 import math
+import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import openpyxl
 import pandas as pd
 from werkzeug.datastructures import MultiDict
 
@@ -29,6 +31,11 @@ from .models import DoseBasis, Drug, DrugPack, Regimen, RegimenComponent
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 2000
+# An .xlsx is a zip of XML: a small file can expand a thousandfold. These limits are checked on the zip's
+# own directory before any XML is parsed, and the sheet is then read streaming, row by row.
+MAX_UNCOMPRESSED_BYTES = 25 * 1024 * 1024  # a full 2,000-row import is about 3 MB of sheet XML
+MAX_ZIP_ENTRIES = 200
+MAX_COLUMNS = 60
 
 REGIMEN_COLUMNS = [
     "regimen", "indication", "tumour_site", "cycle_length_days", "attendance_days", "is_oral", "max_cycles",
@@ -134,7 +141,7 @@ def read_table(filename: str, content: bytes, kind: str) -> list[dict[str, str]]
         if name.endswith(".csv"):
             frame = pd.read_csv(io.BytesIO(content), dtype=str, keep_default_na=False, comment="#", skip_blank_lines=True, encoding="utf-8-sig")
         elif name.endswith(".xlsx"):
-            frame = pd.read_excel(io.BytesIO(content), dtype=str, keep_default_na=False, engine="openpyxl")
+            frame = _read_xlsx(content)
         else:
             raise ImportFileError("The selected file must be a CSV or an Excel file (.csv or .xlsx)")
     except ImportFileError:
@@ -158,6 +165,63 @@ def read_table(filename: str, content: bytes, kind: str) -> list[dict[str, str]]
     if len(rows) > MAX_ROWS:
         raise ImportFileError(f"The file has {len(rows):,} rows: import at most {MAX_ROWS:,} at a time")
     return rows
+
+
+def _check_xlsx_size(content: bytes) -> None:
+    """Refuse a workbook whose XML would expand beyond the limits, from the zip's directory alone."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(content))
+    except zipfile.BadZipFile:
+        raise ImportFileError("The selected file could not be read as Excel: save it again as an Excel workbook (.xlsx)") from None
+    entries = archive.infolist()
+    if len(entries) > MAX_ZIP_ENTRIES:
+        raise ImportFileError("The selected Excel file has too many parts to be a simple table: save it as a CSV file and upload that")
+    expanded = sum(entry.file_size for entry in entries)
+    if expanded > MAX_UNCOMPRESSED_BYTES:
+        raise ImportFileError(
+            f"The selected Excel file holds about {expanded / 1024 / 1024:,.0f} MB of data once opened: import at most "
+            f"{MAX_ROWS:,} rows of the template's columns at a time, or save it as a CSV file")
+
+
+def _cell_text(value: Any) -> str:
+    """A cell as the text a person sees: 100.0 → '100', a date → '2026-03-15 00:00:00', blank → ''."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _read_xlsx(content: bytes) -> pd.DataFrame:
+    """The first sheet, read streaming (openpyxl read-only mode; XML parsed with defusedxml), with limits
+    on rows and columns checked as it is read."""
+    _check_xlsx_size(content)
+    workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    try:
+        sheet = workbook.worksheets[0]
+        sheet.reset_dimensions()  # the file's own claim of its size is not trusted: rows come as they are
+        header: list[str] | None = None
+        records: list[list[str]] = []
+        for values in sheet.iter_rows(values_only=True):
+            cells = [_cell_text(v) for v in values]
+            while cells and cells[-1] == "":
+                cells.pop()
+            if len(cells) > MAX_COLUMNS:
+                raise ImportFileError(f"The selected file has more than {MAX_COLUMNS} columns: download the template to see the columns")
+            if header is None:
+                if cells:
+                    header = [c if c else f"unnamed: {i}" for i, c in enumerate(cells)]
+                continue
+            if len(records) > MAX_ROWS:
+                raise ImportFileError(f"The file has more than {MAX_ROWS:,} rows: import at most {MAX_ROWS:,} at a time")
+            records.append(cells)
+    finally:
+        workbook.close()
+    if header is None:
+        raise ImportFileError("The selected file is empty")
+    width = max([len(header), *(len(r) for r in records)])
+    header += [f"unnamed: {i}" for i in range(len(header), width)]
+    return pd.DataFrame([r + [""] * (width - len(r)) for r in records], columns=header, dtype=str)
 
 
 def _text(value: Any) -> str:
