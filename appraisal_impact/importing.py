@@ -25,6 +25,7 @@ from werkzeug.datastructures import MultiDict
 
 from . import audit
 from .audit import Actor, as_text
+from .exports import safe_writer
 from .forms.fields import format_number
 from .forms.regimens import CLINIC_TYPES, DOSE_BASES, HRG_FIRST, ROUTES, ComponentForm, PackForm, RegimenForm
 from .models import DoseBasis, Drug, DrugPack, Regimen, RegimenComponent
@@ -502,11 +503,20 @@ COLUMN_NOTES = {
 
 def template(kind: str, fmt: str) -> bytes:
     """A file to fill in: the columns, two example rows and (Excel) a sheet of notes."""
-    frame = pd.DataFrame(TEMPLATE_ROWS[kind], columns=COLUMNS[kind])
+    rows = [[row.get(column, "") for column in COLUMNS[kind]] for row in TEMPLATE_ROWS[kind]]
     if fmt == "csv":
-        return frame.to_csv(index=False).encode("utf-8")
+        out = io.StringIO()
+        writer = safe_writer.csv_writer(out, lineterminator="\n")
+        writer.writerow(COLUMNS[kind])
+        writer.writerows(rows)
+        return out.getvalue().encode("utf-8")
     buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="xlsxwriter") as writer:
-        frame.to_excel(writer, sheet_name=kind.capitalize(), index=False)
-        pd.DataFrame(COLUMN_NOTES[kind], columns=["column", "what to enter"]).to_excel(writer, sheet_name="Notes", index=False)
+    book = safe_writer.workbook(buffer)
+    bold = book.add_format({"bold": True})
+    for name, header, body in ((kind.capitalize(), COLUMNS[kind], rows), ("Notes", ["column", "what to enter"], COLUMN_NOTES[kind])):
+        sheet = book.add_worksheet(name)
+        sheet.write_row(0, 0, header, bold)
+        for number, row in enumerate(body, start=1):
+            sheet.write_row(number, 0, row)
+    book.close()
     return buffer.getvalue()

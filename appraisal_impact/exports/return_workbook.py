@@ -13,9 +13,9 @@ from datetime import datetime
 
 import numpy as np
 import pandas as pd
-import xlsxwriter
 
 from ..core import impact as core
+from . import safe_writer
 
 # (measure, label, unit of the period figure); flows are summed over a period, stocks averaged.
 ROWS = (
@@ -76,7 +76,7 @@ def build(
 ) -> io.BytesIO:
     """The workbook as bytes, ready to send."""
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    book = safe_writer.workbook(buffer)
     fmt = {
         "title": book.add_format({"bold": True, "font_size": 14}),
         "bold": book.add_format({"bold": True}),
