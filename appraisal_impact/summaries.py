@@ -691,6 +691,9 @@ def build_icb_summary(session: Session, icb: Icb, *, today: date | None = None) 
     if loaded.unpriced_regimens:
         notes.append("No published list price for: " + ", ".join(loaded.unpriced_regimens)
                      + ". Their drug cost is counted as £0, so costs shown are too low.")
+    if loaded.left_out:
+        notes.append("Left out until a figure is corrected (it cannot be modelled): "
+                     + "; ".join(item.title for item in loaded.left_out.values()) + ".")
     if any(a.is_example for a in appraisals):
         notes.append("Example data: the dates of the example appraisals have been moved for demonstration.")
 

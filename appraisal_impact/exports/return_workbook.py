@@ -200,6 +200,10 @@ def _sources_sheet(book, fmt, result, loaded, trusts, icbs, deadlines, growth_pe
     ]
     if loaded.unpriced_regimens:
         facts.append(("Drugs without a price", "Costed at £0 (no price you may see): " + ", ".join(loaded.unpriced_regimens)))
+    left_out = getattr(loaded, "left_out", {})
+    if left_out:
+        facts.append(("Appraisals left out", "Not counted anywhere in this return until a figure is corrected: " + "; ".join(
+            f"{item.title} ({item.problem})" for item in left_out.values())))
     for label, text in facts:
         sheet.write(row, 0, label, fmt["bold"])
         sheet.write(row, 1, text, fmt["warning"] if label == "Prices" and confidential else fmt["wrap"])
