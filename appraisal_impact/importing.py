@@ -149,6 +149,8 @@ def read_table(filename: str, content: bytes, kind: str) -> list[dict[str, str]]
         raise
     except Exception as error:  # noqa: BLE001 - pandas raises many kinds; the user needs one message
         raise ImportFileError(f"The selected file could not be read as {'CSV' if name.endswith('.csv') else 'Excel'}: {error}") from None
+    if len(frame.columns) > MAX_COLUMNS:
+        raise ImportFileError(f"The selected file has more than {MAX_COLUMNS} columns: download the template to see the columns")
     frame.columns = [str(c).strip().lower().replace(" ", "_") for c in frame.columns]
     missing = [c for c in REQUIRED[kind] if c not in frame.columns]
     if missing:

@@ -119,6 +119,9 @@ def test_too_many_rows_or_columns_are_refused_while_reading(app, people):
     wide = workbook([PRICE_COLUMNS, GOOD_ROW + ["x"] * 100])
     response = upload(client, wide)
     assert response.status_code == 400 and "more than 60 columns" in text_of(response)
+    wide_csv = (",".join(PRICE_COLUMNS + [f"extra{n}" for n in range(100)]) + "\n" + ",".join(map(str, GOOD_ROW)) + "\n").encode()
+    response = upload(client, wide_csv, "prices.csv")
+    assert response.status_code == 400 and "more than 60 columns" in text_of(response)
 
 
 def test_a_sheet_that_claims_to_be_huge_is_read_by_its_real_rows(app, people):
