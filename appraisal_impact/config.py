@@ -84,6 +84,10 @@ def from_environment(instance_path: Path) -> dict:
         "PROXY_COUNT": _number("PROXY_COUNT", 0),
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "").rstrip("/"),
         "HSTS_SECONDS": _number("HSTS_SECONDS", 0 if development else 31536000),
+        # Nothing bigger than this is read from any request (413): an import is at most 2 MB, sent back
+        # base64 with its confirmation (about 2.7 MB as a form field).
+        "MAX_CONTENT_LENGTH": int(float(os.environ.get("MAX_UPLOAD_MB", "8")) * 1024 * 1024),
+        "MAX_FORM_MEMORY_SIZE": 4 * 1024 * 1024,
     }
 
 

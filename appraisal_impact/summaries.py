@@ -732,6 +732,9 @@ def build_icb_summary(session: Session, icb: Icb, *, today: date | None = None) 
     if unpriced:
         notes.append("No published list price for a medicine in: " + ", ".join(unpriced)
                      + ", so the cost of its appraisal is not yet known.")
+    if figures.left_out:
+        notes.append("Left out until a figure is corrected (it cannot be modelled): "
+                     + "; ".join(item.title for item in figures.left_out.values()) + ".")
     if any(a.is_example for a in appraisals):
         notes.append("Example data: the dates of the example appraisals have been moved for demonstration.")
 

@@ -14,10 +14,9 @@ import io
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
-import xlsxwriter
-
 from ..core import impact as core
 from ..formatting import source_words
+from . import safe_writer
 
 # (figure, label, unit): flows are totals over the period, "a week" figures its mean week.
 ROWS = (
@@ -64,7 +63,7 @@ def build(
 ) -> io.BytesIO:
     """The workbook as bytes, ready to send."""
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    book = safe_writer.workbook(buffer)
     fmt = {
         "title": book.add_format({"bold": True, "font_size": 14}),
         "bold": book.add_format({"bold": True}),
@@ -214,6 +213,9 @@ def _sources_sheet(book, fmt, figures, loaded, trusts, icbs, deadlines, growth_p
     if figures.unpriced_regimens:
         facts.append(("Drugs without a price", "Their cost is not yet known (no price you may see): "
                       + ", ".join(figures.unpriced_regimens)))
+    if figures.left_out:
+        facts.append(("Appraisals left out", "Not yet known until a figure is corrected: " + "; ".join(
+            f"{item.title} ({item.problem})" for item in figures.left_out.values())))
     for label, text in facts:
         sheet.write(row, 0, label, fmt["bold"])
         sheet.write(row, 1, text, fmt["warning"] if label == "Prices" and confidential else fmt["wrap"])

@@ -251,3 +251,5 @@ class ConfidentialPriceForm(CheckedForm):
         invalid_message="The price must be an amount in pounds, like 1234.56",
     )
     note = StringField("Agreement or reference (optional)", [MaxLength(500, "The note must be 500 characters or fewer")])
+    versions = HiddenField()  # "alliance:0,RHM:2": each saved price's version when the page was opened
+    opened_at = HiddenField()

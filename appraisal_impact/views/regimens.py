@@ -14,6 +14,7 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import audit, preview
@@ -593,9 +594,32 @@ def _confidential_choices() -> list[tuple[str, str]]:
     return options(*choices)
 
 
+def _price_versions(session, pack_id: int, choices) -> dict[str, int]:
+    """For each choice ("alliance" or a trust's code), the version of its saved price for this pack (0: none)."""
+    versions = {}
+    for choice in choices:
+        trust = None if choice.value == "alliance" else editing_queries.get_trust(session=session, ods_code=choice.value)
+        saved = regimen_queries.confidential_price_for(session=session, pack_id=pack_id, trust_id=trust.id if trust else None)
+        versions[choice.value] = saved.version if saved else 0
+    return versions
+
+
+def _posted_versions(text: str | None) -> dict[str, int]:
+    """'alliance:0,RHM:2' → {'alliance': 0, 'RHM': 2}; anything unreadable is left out (and so taken as 0)."""
+    versions = {}
+    for part in (text or "").split(","):
+        key, _, number = part.partition(":")
+        if key and number.isdigit():
+            versions[key] = int(number)
+    return versions
+
+
 @bp.route("/packs/<int:pack_id>/confidential-price", methods=["GET", "POST"])
 def confidential_price(pack_id: int):
-    """Enter a confidential (PAS) price for a pack: commercial in confidence, kept apart from list prices."""
+    """Enter a confidential (PAS) price for a pack: commercial in confidence, kept apart from list prices.
+
+    Each saved price has a version, as the page had it when opened: a save that finds another person's
+    price saved since (new, changed or removed) changes nothing and shows a conflict (409)."""
     session = get_session()
     pack = get_or_404(session, DrugPack, pack_id)
     drug_row = session.get(Drug, pack.drug_id)
@@ -603,6 +627,9 @@ def confidential_price(pack_id: int):
     require(bool(choices) and current_user.may_edit_library)
     form = ConfidentialPriceForm()
     form.trust.choices = choices
+    if request.method == "GET":
+        form.versions.data = ",".join(f"{k}:{v}" for k, v in _price_versions(session, pack.id, choices).items())
+        form.opened_at.data = utcnow().isoformat(timespec="seconds")
     if request.method == "POST" and form.validate():
         trust = None
         if form.trust.data != "alliance":
@@ -611,22 +638,36 @@ def confidential_price(pack_id: int):
                 abort(400)
         require(current_user.may_see_confidential(trust.id if trust else None))
         actor = current_actor()
+        expected = _posted_versions(form.versions.data).get(form.trust.data, 0)
+        values = {"price": form.price.data, "note": (form.note.data or "").strip()}
         existing = regimen_queries.confidential_price_for(session=session, pack_id=pack.id, trust_id=trust.id if trust else None)
-        if existing is None:
-            existing = ConfidentialPrice(drug_pack_id=pack.id, trust_id=trust.id if trust else None, price=form.price.data,
-                                         note=(form.note.data or "").strip(), entered_by_id=actor.user_id)
-            session.add(existing)
-            session.flush()
-            audit.record(session, actor, existing, "create", new=f"{drug_row.name} {pack.description}: {as_text(form.price.data)}")
-        else:
-            for name, new_value in (("price", form.price.data), ("note", (form.note.data or "").strip())):
-                old = getattr(existing, name)
-                if as_text(old) != as_text(new_value):
-                    audit.record(session, actor, existing, "update", name, old, new_value)
-                    setattr(existing, name, new_value)
-            existing.entered_by_id, existing.entered_at = actor.user_id, utcnow()
-            session.add(existing)
-        session.commit()
+        try:
+            if existing is None:
+                if expected != 0:  # removed since the page was opened
+                    raise EditConflict(ConfidentialPrice(drug_pack_id=pack.id, price=0, version=0), expected)
+                existing = ConfidentialPrice(drug_pack_id=pack.id, trust_id=trust.id if trust else None,
+                                             entered_by_id=actor.user_id, **values)
+                session.add(existing)
+                session.flush()  # a price saved by someone else at this moment breaks the unique rule here
+                audit.record(session, actor, existing, "create", new=f"{drug_row.name} {pack.description}: {as_text(form.price.data)}")
+            else:
+                audit.apply_changes(session, actor, existing, values, expected_version=expected)
+                existing.entered_by_id, existing.entered_at = actor.user_id, utcnow()
+                session.add(existing)
+            session.commit()
+        except (EditConflict, StaleDataError, IntegrityError):
+            session.rollback()
+            current = regimen_queries.confidential_price_for(session=session, pack_id=pack.id, trust_id=trust.id if trust else None)
+            if current is not None:
+                session.refresh(current)
+            who = trust.name if trust else "every trust in the alliance"
+            return conflict_page(
+                what="confidential price", back_url=url_for("regimens.confidential_price", pack_id=pack.id),
+                row_label=f"{drug_row.name} {pack.description}, for {who}", entity="confidentialprice",
+                entity_ids=[current.id] if current is not None else [], since=opened_at(form),
+                differences=differences_between(values, current) if current is not None
+                else [Difference("Price", as_text(values["price"]), "not set (removed)")],
+            )
         flash("The confidential price is saved. Only people allowed to see confidential prices will see it.")
         return redirect(url_for("regimens.drug", drug_id=drug_row.id))
     return form_page("regimens/confidential_price.html", form, drug=drug_row, pack=pack,
