@@ -112,6 +112,7 @@ def deployment_settings() -> dict:
         "APP_ENV": os.environ.get("APP_ENV", "development"),
         "NICE_REFRESH_AT": os.environ.get("NICE_REFRESH_AT", "02:30"),
         "JOBS_POLL_SECONDS": float(os.environ.get("JOBS_POLL_SECONDS", "2")),
+        "JOBS_KEEP_DAYS": int(os.environ.get("JOBS_KEEP_DAYS", "30")),
     }
     if os.environ.get("JOBS_RUNNER"):
         settings["JOBS_RUNNER"] = os.environ["JOBS_RUNNER"]
