@@ -12,7 +12,7 @@ For each database it builds a fresh copy of the seeded example the way `make run
 
 - 9 in 10 users browse: each picks one of the dashboard, an appraisal, an appraisal's impact, a trust, a
   trust's impact, an ICB summary, an appraisal summary, or a static file, then thinks (0.5 to 1.5 s);
-- 1 in 10 are pharmacists (two or three to a trust, so they sometimes edit the same figure): each opens the
+- 1 in 10 are pharmacists (at least two; two or three to a trust, so they sometimes edit the same figure): each opens the
   form for their trust's patients a year for an appraisal, or its local timings for a regimen, types (the
   live preview is asked for, as htmx asks), then saves through the real form with its CSRF token and
   version. A save is landed (redirect), or refused as a conflict (409: someone saved first); anything else
@@ -76,6 +76,7 @@ class Site:
     appraisal_ids: list[int]
     trust_codes: list[str]
     icb_codes: list[str]
+    icb_of_trust: dict[str, str]
     edited_regimen_ids: list[int]
 
 
@@ -144,7 +145,7 @@ def build_site(database_url: str, n_browsers: int, n_pharmacists: int) -> tuple[
                              can_see_confidential_prices=role == Role.lead))
             people.append((email, role))
         for n in range(n_pharmacists):
-            trust = trusts[n % min(PHARMACIST_TRUSTS, len(trusts))]
+            trust = trusts[(n // 2) % min(PHARMACIST_TRUSTS, len(trusts))]  # two to a trust: 5 are 3 + 2
             email = f"pharmacist{n:03d}@bench.example.org"
             session.add(User(email=email, name=f"Benchmark pharmacist {n} ({trust.ods_code})", role=Role.pharmacist,
                              trust_id=trust.id, password_hash=cheap_hash, can_see_confidential_prices=True))
@@ -155,8 +156,9 @@ def build_site(database_url: str, n_browsers: int, n_pharmacists: int) -> tuple[
             user.email: codes[user.trust_id]
             for user in session.exec(select(User).where(User.role == Role.pharmacist, User.email.like("%@bench.example.org")))
         }
+        icb_of_trust = {t.ods_code: session.get(Icb, t.icb_id).ods_code for t in trusts if t.icb_id}
     engine.dispose()
-    site = Site(appraisal_ids, [t.ods_code for t in trusts], icb_codes, edited_regimens)
+    site = Site(appraisal_ids, [t.ods_code for t in trusts], icb_codes, icb_of_trust, edited_regimens)
     return site, people, pharmacist_trusts
 
 
@@ -342,11 +344,39 @@ def warm_up(people: list[tuple[str, Role]], base: str, site: Site) -> None:
         visitor.join()
 
 
+def one_user(people: list[tuple[str, Role]], base: str, site: Site, repeats: int) -> None:
+    """Before the load: one signed-in user, warm, each page in turn, with the static file from the same server
+    (issue #16, goal 3: every page's median within 5x the static file's)."""
+    http = sign_in(base, people[0][0], PASSWORD)
+    trust = "RHM" if "RHM" in site.trust_codes else site.trust_codes[0]
+    icb, appraisal = site.icb_of_trust.get(trust, site.icb_codes[0]), site.appraisal_ids[0]
+    paths = {"static file": STATIC_PATH, "dashboard": "/dashboard", "appraisal": f"/appraisals/{appraisal}",
+             "appraisal impact": f"/appraisals/{appraisal}/impact", "trust": f"/trusts/{trust}",
+             "trust impact": f"/trusts/{trust}/impact", "ICB summary": f"/summaries/icbs/{icb}",
+             "appraisal summary": f"/summaries/appraisals/{appraisal}"}
+    medians = {}
+    print(f"  one user, warm, {repeats} requests a page, before the load ({machine_load()}):")
+    print(f"  {'page':18} {'path':26} {'p50 ms':>8} {'p95 ms':>8} {'p50/static':>10}")
+    for label, path in paths.items():
+        http.get(base + path, timeout=120)
+        times = []
+        for _ in range(repeats):
+            begun = time.perf_counter()
+            response = http.get(base + path, timeout=120)
+            times.append(1000 * (time.perf_counter() - begun))
+            if response.status_code != 200:
+                raise SystemExit(f"{path}: HTTP {response.status_code}")
+        medians[label] = statistics.median(times)
+        ratio = medians[label] / medians["static file"]
+        print(f"  {label:18} {path:26} {medians[label]:8.1f} {percentile(times, 0.95):8.1f} {ratio:9.1f}x"
+              + ("" if label == "static file" else f"  (goal within {TARGET_STATIC_RATIO}x: {'met' if ratio <= TARGET_STATIC_RATIO else 'NOT met'})"))
+
+
 # --- one run and its report -----------------------------------------------------------------------------
 
 
-def load(name: str, database, users: int, seconds: float, max_requests: int) -> None:
-    n_pharmacists = max(1, round(users / 10)) if users > 1 else 0
+def load(name: str, database, users: int, seconds: float, max_requests: int, single_user_repeats: int) -> None:
+    n_pharmacists = max(2, round(users / 10)) if users >= 5 else min(1, users - 1)
     n_browsers = users - n_pharmacists
     with database() as database_url, tempfile.TemporaryDirectory(prefix="bench-load-server-") as folder:
         built = time.perf_counter()
@@ -365,6 +395,8 @@ def load(name: str, database, users: int, seconds: float, max_requests: int) -> 
                     target, args = browse, (run, http, site, base, n)
                 threads.append(threading.Thread(target=target, args=args, daemon=True))
             warm_up(people, base, site)
+            if single_user_repeats:
+                one_user(people, base, site, single_user_repeats)
             for thread in threads:
                 thread.start()
             load_before = machine_load()
@@ -423,6 +455,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seconds", type=float, default=60.0, help="how long the load lasts; default 60")
     parser.add_argument("--max-requests", type=int, default=10_000, help="stop after this many requests; default 10000")
     parser.add_argument("--database", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument("--one-user", type=int, default=10, help="before the load, time each page this many times "
+                        "for one user (0: skip); default 10")
     args = parser.parse_args(argv)
     users = max(1, min(args.users, 200))
     seconds = max(5.0, min(args.seconds, 600.0))
@@ -430,10 +464,10 @@ def main(argv: list[str] | None = None) -> None:
     if not (BIN / "gunicorn").exists():
         raise SystemExit("run `make setup` first")
     if args.database in ("sqlite", "both"):
-        load("SQLite", sqlite_database, users, seconds, max_requests)
+        load("SQLite", sqlite_database, users, seconds, max_requests, max(0, min(args.one_user, 200)))
     if args.database in ("postgresql", "both"):
         if postgres_answers():
-            load("PostgreSQL", postgres_database, users, seconds, max_requests)
+            load("PostgreSQL", postgres_database, users, seconds, max_requests, max(0, min(args.one_user, 200)))
         else:
             print(f"\nPostgreSQL: no server answers at {PG_URL}: skipped")
 
