@@ -315,13 +315,11 @@ def edit(run: Run, http: requests.Session, site: Site, base: str, trust_code: st
         if not run.open():
             break
         saved = run.timed("save", http, "POST", base + path, data=data, expect=(302, 409))
-        if saved is not None and saved.status_code == 302:
-            run.record.saves["landed"] += 1
+        outcome = {302: "landed", 409: "refused as a conflict"}.get(saved.status_code if saved is not None else 0, "failed")
+        with run.record.lock:
+            run.record.saves[outcome] += 1
+        if outcome == "landed":
             run.timed("page after a save", http, "GET", base + urlsplit(saved.headers["Location"]).path)
-        elif saved is not None and saved.status_code == 409:
-            run.record.saves["refused as a conflict"] += 1
-        else:
-            run.record.saves["failed"] += 1
         run.think(rng)
 
 
