@@ -20,7 +20,7 @@ SMALL = {
 FULL = {name: [] for name in SMALL}
 
 parser = argparse.ArgumentParser(description="Run every benchmark in turn.")
-parser.add_argument("--full", action="store_true", help="the sizes issue #16 measures (takes about 15 minutes)")
+parser.add_argument("--full", action="store_true", help="the sizes issue #16 measures (15 minutes or more)")
 parser.add_argument("--only", choices=[name.removeprefix("bench.") for name in SMALL], help="one benchmark only")
 args = parser.parse_args()
 

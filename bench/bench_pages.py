@@ -15,7 +15,7 @@ Then two cases of issue #16:
 
 - After an edit: --edits times for each page (dashboard, trust view, appraisal view, ICB summary), save a
   trust's patients a year for the appraisal through the real form (CSRF token, version; the figure changes
-  every time), then time the next request of the page, which must show the changed figures. Targets: under
+  every time), then time the next request of the page: the first to show the changed figures. Targets: under
   100 ms with the example data, under 300 ms at national scale.
 - Live preview: the server's time to answer the preview htmx asks for as someone types, for a pharmacist's
   patients a year at their trust and for the lead's appraisal assumptions (up to --requests each, a
