@@ -64,8 +64,9 @@ test: setup system-packages
 	  TEST_DATABASE_URL=$${TEST_DATABASE_URL:-$(PG_TEST_URL)} $(BIN)/python -m pytest -n 2 -q; \
 	else echo "PostgreSQL not running here: suite ran on SQLite only."; fi
 
+# Benchmarks (not tests): small sizes by default, a few minutes; `make bench BENCH_SIZE=full` for issue #16's sizes.
 bench: setup
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(if $(filter full,$(BENCH_SIZE)),--full)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache
