@@ -235,6 +235,10 @@ class RegimenPhase(SQLModel, table=True):
     share_going_on_pct: float = 100.0  # % of those completing the previous phase
     gap_days: int = 0  # days from the end of the previous phase to this phase's first cycle
     source: str = ""
+    version: int = 1
+
+    # UPDATE ... WHERE version = n: a concurrent save fails instead of overwriting (StaleDataError).
+    __mapper_args__ = _versioned()
 
 
 class DoseBasis(str, enum.Enum):

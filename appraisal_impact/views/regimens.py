@@ -23,7 +23,10 @@ from ..db import get_session
 from ..forms import ConfidentialPriceForm, DrugForm, PackForm, RegimenForm, error_list
 from ..forms.fields import format_number
 from ..forms.regimens import CLINIC_TYPES, HRG_FIRST, MAX_COMPONENTS, choices_with, options
-from ..models import AuditEntry, ConfidentialPrice, DoseBasis, Drug, DrugPack, Regimen, RegimenComponent, Trust, utcnow
+from ..forms.regimens import RegimenPhaseForm
+from ..models import (
+    AuditEntry, ConfidentialPrice, DoseBasis, Drug, DrugPack, Regimen, RegimenComponent, RegimenPhase, Trust, utcnow,
+)
 from ..queries import list_trusts
 from ..queries import editing as editing_queries
 from ..queries import regimens as regimen_queries
@@ -163,6 +166,8 @@ def show(regimen_id: int):
         own_override=own_override,
         history=readable_history(regimen_queries.audit_entries(session=session, entity="regimen", entity_ids=[regimen.id])),
         may_edit=current_user.may_edit_library,
+        phases=regimen_queries.phases_of(session=session, regimen_id=regimen.id),
+        phase_of=regimen_queries.regimens_with_phase(session=session, regimen_id=regimen.id),
     )
 
 
@@ -689,3 +694,103 @@ def confidential_price_remove(price_id: int):
     session.commit()
     flash("The confidential price is removed.")
     return redirect(url_for("regimens.drug", drug_id=pack.drug_id))
+
+
+# --- phases: a regimen given in phases (it is phase 1; each later phase is another regimen) ----------
+
+
+def _phase_form(session, regimen: Regimen, *, opened: bool = False, obj=None) -> RegimenPhaseForm:
+    """The phase form: as posted, or freshly ``opened`` (from ``obj`` when changing a phase)."""
+    form = RegimenPhaseForm(formdata=None, obj=obj) if opened else RegimenPhaseForm()
+    others = [r for r in regimen_queries.all_regimens(session=session) if r.id != regimen.id]
+    form.phase_regimen.choices = options(("", "Choose a regimen"), *((str(r.id), r.name) for r in others))
+    return form
+
+
+def _phase_values(session, form: RegimenPhaseForm) -> dict[str, Any] | None:
+    """The phase's values, or None (with the error beside the field) when no other regimen is chosen."""
+    phase_regimen = session.get(Regimen, int(form.phase_regimen.data)) if (form.phase_regimen.data or "").isdigit() else None
+    if phase_regimen is None:
+        form.phase_regimen.errors.append("Choose the regimen given in this phase")
+        return None
+    return {
+        "phase_regimen_id": phase_regimen.id,
+        "share_going_on_pct": form.share_going_on_pct.data,
+        "gap_days": int(form.gap_days.data),
+        "source": (form.source.data or "").strip(),
+    }
+
+
+@bp.route("/regimens/<int:regimen_id>/phases/new", methods=["GET", "POST"])
+def phase_new(regimen_id: int):
+    """Add a later phase to a regimen: the regimen given next, the share going on, the gap before it."""
+    session = get_session()
+    regimen = get_or_404(session, Regimen, regimen_id)
+    require(current_user.may_edit_library)
+    phases = regimen_queries.phases_of(session=session, regimen_id=regimen.id)
+    if request.method == "GET":
+        form = _phase_form(session, regimen, opened=True)
+        form.share_going_on_pct.data, form.gap_days.data, form.version.data = 100, 0, "0"
+        return form_page("regimens/phase.html", form, regimen=regimen, phase=None, position=len(phases) + 2)
+    form = _phase_form(session, regimen)
+    values = _phase_values(session, form) if form.validate() else None
+    if values is None:
+        return form_page("regimens/phase.html", form, regimen=regimen, phase=None, position=len(phases) + 2)
+    position = max([phase.position for phase, _ in phases] + [1]) + 1
+    phase = RegimenPhase(regimen_id=regimen.id, position=position, **values)
+    session.add(phase)
+    phase_name = session.get(Regimen, values["phase_regimen_id"]).name
+    audit.record_created(session, current_actor(), phase,
+                         f"{regimen.name}, phase {position}: {phase_name}, {format_number(values['share_going_on_pct'])}% go on, "
+                         f"gap {values['gap_days']} days")
+    session.commit()
+    flash(f"Phase {position} is added.")
+    return redirect(url_for("regimens.show", regimen_id=regimen.id))
+
+
+@bp.route("/regimen-phases/<int:phase_id>/edit", methods=["GET", "POST"])
+def phase_edit(phase_id: int):
+    """Change a later phase: its regimen, the share going on, the gap before it."""
+    session = get_session()
+    phase = get_or_404(session, RegimenPhase, phase_id)
+    regimen = session.get(Regimen, phase.regimen_id)
+    require(current_user.may_edit_library)
+    if request.method == "GET":
+        form = _phase_form(session, regimen, opened=True, obj=phase)
+        form.phase_regimen.data = str(phase.phase_regimen_id)
+        stamp_opened(form, phase)
+        return form_page("regimens/phase.html", form, regimen=regimen, phase=phase, position=phase.position)
+    form = _phase_form(session, regimen)
+    values = _phase_values(session, form) if form.validate() else None
+    if values is None:
+        return form_page("regimens/phase.html", form, regimen=regimen, phase=phase, position=phase.position)
+    since = opened_at(form)
+    try:
+        changes = audit.apply_changes(session, current_actor(), phase, values, expected_version=posted_version(form))
+        session.commit()
+    except (EditConflict, StaleDataError):
+        session.rollback()
+        current = session.get(RegimenPhase, phase_id)
+        session.refresh(current)
+        return conflict_page(
+            what="phase", back_url=url_for("regimens.phase_edit", phase_id=phase_id),
+            row_label=f"{regimen.name}, phase {current.position}", entity="regimenphase", entity_ids=[phase_id],
+            since=since, differences=differences_between(values, current),
+        )
+    flash(f"Phase {phase.position} is saved." if changes else "Nothing had changed: nothing was saved.")
+    return redirect(url_for("regimens.show", regimen_id=regimen.id))
+
+
+@bp.route("/regimen-phases/<int:phase_id>/remove", methods=["POST"])
+def phase_remove(phase_id: int):
+    """Remove a later phase (on the record)."""
+    session = get_session()
+    phase = get_or_404(session, RegimenPhase, phase_id)
+    require(current_user.may_edit_library)
+    regimen_id, position = phase.regimen_id, phase.position
+    phase_name = session.get(Regimen, phase.phase_regimen_id).name
+    audit.record_deleted(session, current_actor(), phase, f"phase {position}: {phase_name}")
+    session.delete(phase)
+    session.commit()
+    flash(f"Phase {position} is removed.")
+    return redirect(url_for("regimens.show", regimen_id=regimen_id))
