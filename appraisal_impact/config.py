@@ -41,12 +41,11 @@ def from_environment(instance_path: Path) -> dict:
 
     Every setting is described in README.md ("Configuration")."""
     _private_instance_folder(instance_path)
-    # APP_ENV=development (a laptop on plain http://127.0.0.1) turns off the Secure cookie and HSTS;
-    # anything else is production, safe behind HTTPS.
-    development = os.environ.get("APP_ENV", "production").strip().lower() == "development"
+    # Cookies are Secure and HSTS is on unless APP_ENV=development is set explicitly (a laptop on plain
+    # http://); APP_ENV itself (production checks) is read in `deployment_settings`.
+    development = os.environ.get("APP_ENV", "").strip().lower() == "development"
     return {
         "SECRET_KEY": _secret_key(instance_path),
-        "APP_ENV": "development" if development else "production",
         "DATABASE_URL": os.environ.get(
             "DATABASE_URL", f"sqlite:///{instance_path / 'appraisal_impact.sqlite'}"
         ),
@@ -107,7 +106,8 @@ class UnsafeProductionSettings(RuntimeError):
 
 
 def deployment_settings() -> dict:
-    """APP_ENV ("production" turns the checks on), the job runner and the nightly NICE refresh time."""
+    """APP_ENV ("production" turns the checks on; unset is treated as development for the checks, while
+    cookies stay Secure unless it is set to development), the job runner and the nightly NICE refresh time."""
     settings = {
         "APP_ENV": os.environ.get("APP_ENV", "development"),
         "NICE_REFRESH_AT": os.environ.get("NICE_REFRESH_AT", "02:30"),
