@@ -220,3 +220,20 @@ def test_security_headers_and_a_script_policy_with_a_nonce(client, users):
     assert response.headers["X-Frame-Options"] == "DENY"
     assert re.search(r"'nonce-([^']+)'", client.get("/pipeline").headers["Content-Security-Policy"]).group(1) != nonce
     assert "hx-on" not in html
+
+
+def test_every_module_of_pages_is_listed_and_registered(app):
+    """Blueprints are listed in views/__init__.py, not discovered: a new module of pages must be added there."""
+    import importlib
+    import pkgutil
+
+    from appraisal_impact import views
+
+    with_pages = {
+        info.name for info in pkgutil.iter_modules(views.__path__)
+        if hasattr(importlib.import_module(f"appraisal_impact.views.{info.name}"), "bp")
+    }
+    assert with_pages == set(views.BLUEPRINT_MODULES)
+    registered = set(app.blueprints)
+    for name in views.BLUEPRINT_MODULES:
+        assert importlib.import_module(f"appraisal_impact.views.{name}").bp.name in registered
