@@ -587,3 +587,23 @@ class RegimenCosting:
         cost, complete = _cycle_drug_cost(components, self.drugs, packs_for, self.patient)
         built = _core_regimen(regimen, components, cost, regimen.clinic_minutes, regimen.verification_minutes_per_cycle)
         return (replace(built, name=name) if name else built), complete
+
+    def uses(self, session: Session, regimen_id: int, share_pct: float, *,
+             counts_patients: bool = True) -> tuple[tuple[core.RegimenUse, ...], tuple[str, ...]]:
+        """A stored regimen as an appraisal's draft link uses it, phases included (exactly as `model_inputs`
+        builds a saved link), and the names of its regimens with a drug that has no price."""
+        phase_rows = list(session.exec(select(m.RegimenPhase).where(m.RegimenPhase.regimen_id == regimen_id)
+                                       .order_by(m.RegimenPhase.position)))
+        core_regimens, unpriced = {}, []
+        for rid in [regimen_id, *(p.phase_regimen_id for p in phase_rows)]:
+            row = session.get(m.Regimen, rid)
+            if row is None or rid in core_regimens:
+                continue
+            components = list(session.exec(select(m.RegimenComponent).where(m.RegimenComponent.regimen_id == rid)
+                                           .order_by(m.RegimenComponent.position)))
+            core_regimens[rid], complete = self.build(row, components)
+            if not complete:
+                unpriced.append(row.name)
+        phases = {regimen_id: [p for p in phase_rows if p.phase_regimen_id in core_regimens and p.phase_regimen_id != regimen_id]}
+        link = m.AppraisalRegimen(regimen_id=regimen_id, share_pct=share_pct, counts_patients=counts_patients)
+        return _uses(core_regimens, phases, link), tuple(unpriced)

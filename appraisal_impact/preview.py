@@ -366,14 +366,12 @@ def appraisal_preview(session: Session, viewer, *, appraisal: m.Appraisal, draft
         notes.append(f"Start date not yet known: shown as if it started on {start:%-d %B %Y}.")
     brings_in, displaces, unpriced = [], [], []
     for regimen_id, role, share in draft.links:
-        regimen = session.get(m.Regimen, regimen_id)
-        if regimen is None:
+        if session.get(m.Regimen, regimen_id) is None:
             continue
-        components = list(session.exec(select(m.RegimenComponent).where(m.RegimenComponent.regimen_id == regimen_id)))
-        built, complete = model.core_regimen(regimen, components, None)
-        if not complete:
-            unpriced.append(regimen.name)
-        (brings_in if role == "brings in" else displaces).append(core.RegimenUse(built, share / 100))
+        # a regimen given in phases runs as its phases, as on the saved pages
+        uses, regimen_unpriced = model.costing.uses(session, regimen_id, share)
+        unpriced += regimen_unpriced
+        (brings_in if role == "brings in" else displaces).extend(uses)
     stored = next((a for a in model.loaded.inputs.appraisals), None)
     core_appraisal = core.Appraisal(
         key=DRAFT_KEY,
@@ -385,6 +383,7 @@ def appraisal_preview(session: Session, viewer, *, appraisal: m.Appraisal, draft
         displaces=tuple(displaces),
         tumour_site=appraisal.tumour_site or None,
         eligible_growth_percent_per_year=draft.eligible_growth_pct,
+        eligible_data_year=appraisal.eligible_data_year,  # growth counts from the year the figure describes
     )
     local = {}
     if stored is not None:

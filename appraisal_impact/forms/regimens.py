@@ -263,13 +263,13 @@ class RegimenPhaseForm(CheckedForm):
     share_going_on_pct = NumberField(
         "Patients who go on to this phase",
         [Required("Enter the percentage of patients who go on to this phase"),
-         InBounds("regimenphase.share_going_on_pct")],
+         InBounds("regimenphase.share_going_on_pct", message="The percentage who go on must be between 0 and 100")],
         invalid_message="The percentage who go on must be a number, like 66",
     )
     gap_days = WholeNumberField(
         "Gap before this phase",
         [Required("Enter the gap before this phase in days, or 0 for none"),
-         InBounds("regimenphase.gap_days")],
+         InBounds("regimenphase.gap_days", message="The gap must be between 0 and 730 days")],
         invalid_message="The gap must be a whole number of days, like 56",
     )
     source = StringField("Source", [MaxLength(500, "The source must be 500 characters or fewer")])
