@@ -20,6 +20,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from .. import audit, preview
 from ..audit import EditConflict, as_text
+from ..core.capacity import DEFAULT_DAYS_PER_WEEK, DEFAULT_HOURS_PER_DAY, DEFAULT_TARGET_UTILISATION
 from ..db import get_session
 from ..formatting import field_label
 from ..forms import AppraisalAssumptionsForm, AppraisalOverrideForm, CapacityForm, RegimenOverrideForm, error_list
@@ -756,10 +757,11 @@ def regimen_override_remove(ods_code: str, regimen_id: int):
 
 # --- a trust's capacity ------------------------------------------------------------------------------
 
+# The core's planning defaults (appraisal_impact/core/capacity.py), never retyped.
 PLANNING_DEFAULTS = {
-    "chair_hours_per_day": "8 hours a day",
-    "days_per_week": "5 days a week",
-    "target_utilisation": "85%",
+    "chair_hours_per_day": f"{DEFAULT_HOURS_PER_DAY:g} hours a day",
+    "days_per_week": f"{DEFAULT_DAYS_PER_WEEK:g} days a week",
+    "target_utilisation": f"{DEFAULT_TARGET_UTILISATION * 100:g}%",
 }
 
 
