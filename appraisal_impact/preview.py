@@ -196,13 +196,16 @@ class _Model:
         return next(t for t in self.loaded.inputs.trusts if t.code == code)
 
     def run(self, appraisals, trusts, *, local_patients=None, regimen_overrides=(), grid_start=None) -> core.ImpactResult:
+        grid_start = grid_start or self.pipeline_grid
         inputs = replace(
             self.loaded.inputs,
+            # five whole years from every start on this run's own grid, as the pages' run holds them
+            n_weeks=service.horizon_weeks(grid_start, [a.effective_start for a in appraisals]),
             appraisals=tuple(appraisals),
             trusts=tuple(trusts),
             local_patients={**self.loaded.inputs.local_patients, **(local_patients or {})},
             regimen_overrides=tuple(regimen_overrides),
-            grid_start=grid_start or self.pipeline_grid,
+            grid_start=grid_start,
         )
         return core.run_model(inputs, core.Scenario.CENTRAL)
 

@@ -261,10 +261,6 @@ def test_the_pdf_says_what_the_summary_page_says(app, client, seeded, world):
                 assert re.search(r"\s*".join(shown), text), (appraisal.title, code, shown)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "KNOWN DEFECT, left open (issue #10): the appraisal preview runs a draft on a grid and inputs of its own; "
-    "since phases and the five-year grid landed, some appraisals' chair hours once fully running differ from the "
-    "pages (TA1030 7.7 against 7.77 a week for the alliance; trastuzumab deruxtecan at Dorset 1.8 against 1.9)"))
 def test_the_pharmacists_preview_of_the_saved_values_shows_the_pages_figures(app, seeded, world):
     """The appraisal preview runs the figures layer on the form's (here unchanged) values."""
     from tests.editing_support import signed_in

@@ -142,8 +142,9 @@ def test_trust_view_names_the_biggest_contributor_and_shows_charts_with_tables(c
     cells = [c.get_text(" ", strip=True) for c in first.find_all(["th", "td"])]
     assert cells[0].startswith("Testumab for testing")
     assert cells[1] == "10.0" and cells[2] == "100%"
-    # 10 patients a week × 52.18 weeks × (£1,000 drug + £174 SB12Z delivery + £0 clinic) = £612,593.20 a year
-    assert cells[5] == "£612,593"
+    # once fully running is the fifth year from the start, 365.25 days = 52.1786 weeks:
+    # 10 patients a week × 52.1786 × (£1,000 drug + £174 SB12Z delivery + £0 clinic) = £612,576.43 a year
+    assert cells[5] == "£612,576"
     charts = soup.select("figure.app-chart svg")
     assert len(charts) == 4  # chairs, aseptic, clinics, contributors
     for svg in charts:

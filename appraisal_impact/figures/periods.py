@@ -98,8 +98,15 @@ def year_from_start(grid_start: date, n_weeks: int, start_week: int | None, year
     return Period(year_key(year), label, weights, "", grid_start + timedelta(weeks=start_week))
 
 
-def steady_state(grid_start: date, n_weeks: int) -> Period:
-    """The last 52 weeks of the grid, scaled to one year of 52.18 weeks."""
+def steady_state(grid_start: date, n_weeks: int, start_week: int | None = None) -> Period:
+    """Once fully running: an appraisal's fifth year from its effective start (the model's definition, the
+    same whatever else is in the pipeline); with no start known, the last 52 weeks of the grid, scaled to
+    one year of 52.18 weeks."""
+    if start_week is not None:
+        weights = core.year_from_start_weights(start_week, YEARS_FROM_START, n_weeks)
+        if weights is not None:
+            first = grid_start + timedelta(weeks=start_week, days=round(core.DAYS_PER_YEAR * (YEARS_FROM_START - 1)))
+            return Period(STEADY_STATE, "Once fully running", weights, "", first)
     weights = np.zeros(n_weeks)
     window = min(core.STEADY_STATE_WEEKS, n_weeks)
     weights[-window:] = core.WEEKS_PER_YEAR / window
@@ -156,7 +163,7 @@ def standard_periods(grid_start: date, n_weeks: int, start_week: int | None, tod
     """Years 1–5 from the start, once fully running, the next 12 months, each financial year and quarter."""
     return [
         *(year_from_start(grid_start, n_weeks, start_week, year, start_reason) for year in range(1, YEARS_FROM_START + 1)),
-        steady_state(grid_start, n_weeks),
+        steady_state(grid_start, n_weeks, start_week),
         next_12_months(grid_start, n_weeks, today),
         *financial_years(grid_start, n_weeks),
         *financial_years(grid_start, n_weeks, quarters=True),
