@@ -456,10 +456,10 @@ _CACHE_SIZE = 16
 _ROW_TABLES = (
     m.AuditEntry, m.Appraisal, m.AppraisalRegimen, m.UptakeYear, m.FunnelStep, m.Trust, m.Regimen,
     m.RegimenComponent, m.DrugPack, m.ConfidentialPrice, m.TrustAppraisalOverride, m.TrustRegimenOverride,
-    m.TumourSiteShare, m.HrgCost, m.ReferenceValue,
+    m.TumourSiteShare, m.HrgCost, m.ReferenceValue, m.RegimenPhase,
 )
 _VERSIONED_TABLES = (m.Appraisal, m.Trust, m.Regimen, m.DrugPack, m.ConfidentialPrice, m.TrustAppraisalOverride,
-                     m.TrustRegimenOverride)
+                     m.TrustRegimenOverride, m.RegimenPhase)
 
 
 def data_version(session: Session) -> tuple:
