@@ -13,7 +13,8 @@ Units are in the field names or the docstrings: `_per_week` [per week], `_per_ye
 defines it once; nothing here works one out. "Once fully running" is the average week of the last year
 modelled. A figure that cannot be worked out yet (no effective start date, no price, say) is None, and
 the reason is in the object's `not_yet_known` (field name → reason; for a total, how many parts are
-missing). Figures are kept unrounded: pages and files write them by the figures layer's rules.
+missing). Money is kept to £1 and other figures to 4 decimal places: pages write them by the figures
+layer's rules.
 """
 
 from __future__ import annotations
@@ -368,10 +369,12 @@ def _figure(value: Any, places: int = 4) -> float | None:
 
 
 def _kept(figure: Figure) -> float | None:
-    """A figures-layer figure as a summary keeps it: unrounded (pages, files and the API round it by the
-    figures layer's rules, so a page made from a summary shows exactly what every other page shows), never
-    -0.0, None when not yet known."""
-    return None if figure.value is None else figure.value + 0.0
+    """A figures-layer figure as a summary keeps it: money to £1 (as every page shows it, so a page made from
+    a summary shows what every other page shows), other figures to 4 decimal places (pages show at most one);
+    never -0.0; None when not yet known."""
+    if figure.value is None:
+        return None
+    return round(figure.value, 0 if figure.kind == "money" else 4) + 0.0
 
 
 def _reasons(**figures: Figure) -> dict[str, str]:

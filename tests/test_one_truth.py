@@ -4,7 +4,7 @@ For every seeded appraisal at every trust, and the ICB and alliance totals, the 
 each output — the appraisal page, the lead's appraisal page, the pharmacist's preview of the saved values,
 the summary page, the PDF's text, the Excel and CSV files, the API and `flask impact --format json` — and
 compared with the figures layer's value at the precision that output states: a page's text is the layer's
-text exactly; a file or JSON keeps 4 decimal places (money 2), so it must agree to that. Nothing is compared
+text exactly; a summary file or JSON keeps 4 decimal places (money to £1), so it must agree to that. Nothing is compared
 with a number copied from the code: the layer is the one definition, and its hand-worked tests are in
 tests/test_figures.py.
 
@@ -148,7 +148,7 @@ def test_every_output_shows_the_figures_layers_figures(app, client, runner, seed
                 continue
             for field, (period, measure) in TRUST_IMPACT.items():
                 column = header.index(_heading(field))
-                assert _close(row[column], _layer(sets[code], period, measure), 2 if "cost" in field else 4), (appraisal.title, code, field)
+                assert _close(row[column], _layer(sets[code], period, measure), 0 if "cost" in field else 4), (appraisal.title, code, field)
                 checked += 1
         csv_rows = list(csv.reader(io.StringIO(client.get(f"/summaries/appraisals/{appraisal.id}/summary.csv").data.decode("utf-8-sig"))))
         for code, figure_set in sets.items():
@@ -156,14 +156,14 @@ def test_every_output_shows_the_figures_layers_figures(app, client, runner, seed
             for field, (period, measure) in TRUST_IMPACT.items():
                 (line,) = [r for r in csv_rows if r[1] == label and r[2] == _heading(field)]
                 figure = _layer(figure_set, period, measure)
-                assert _close(line[3], figure, 2 if "cost" in field else 4), (appraisal.title, code, field, line)
+                assert _close(line[3], figure, 0 if "cost" in field else 4), (appraisal.title, code, field, line)
                 assert (line[4] != "") == bool(figure.note), (appraisal.title, code, field, line)  # the reason column
                 checked += 1
         api = _api(client, world, f"/api/v1/appraisals/{appraisal.id}/impact")
         for entry in [*api["trusts"], api["total"]]:
             for field, (period, measure) in TRUST_IMPACT.items():
                 figure = _layer(sets[entry["ods_code"]], period, measure)
-                assert _close(entry[field], figure, 2 if "cost" in field else 4), (appraisal.title, entry["ods_code"], field)
+                assert _close(entry[field], figure, 0 if "cost" in field else 4), (appraisal.title, entry["ods_code"], field)
                 if figure.note:
                     assert entry["not_yet_known"][field] == figure.note
                 checked += 1
@@ -204,12 +204,12 @@ def test_every_output_shows_the_figures_layers_figures(app, client, runner, seed
                 assert _agrees(_page_text(cell), _layer(group, period, measure)), (icb, appraisal.title, cell["data-figure"])
                 checked += 1
             for field, (period, measure) in ICB_LINE.items():
-                assert _close(lines[appraisal.id][field], _layer(group, period, measure), 2 if "cost" in field else 4)
+                assert _close(lines[appraisal.id][field], _layer(group, period, measure), 0 if "cost" in field else 4)
                 checked += 1
         for trust_line in api["trusts"]:
             pipeline = figures.trusts[trust_line["ods_code"]].pipeline
             assert _close(trust_line["chair_hours_per_week"], pipeline.steady_state.chair_hours_per_week)
-            assert _close(trust_line["cost_next_12_months"], pipeline.next_12_months.total_cost, 2)
+            assert _close(trust_line["cost_next_12_months"], pipeline.next_12_months.total_cost, 0)
             checked += 2
         # the capacity table reads across: the layer's one capacity function at its stated date
         for line in api["capacity"]:
