@@ -206,3 +206,17 @@ def test_errors_under_api_are_json_never_html(app, reader, headers, monkeypatch)
     assert "database" not in response.get_data(as_text=True)  # no trace or detail leaks
     # pages outside /api keep their HTML error pages
     assert "<html" in reader.get("/nowhere").get_data(as_text=True).lower()
+
+
+def test_csv_text_that_looks_like_a_formula_is_made_inert_and_numbers_stay_numbers(reader, headers, seeded):
+    from appraisal_impact.models import Regimen
+
+    regimen = seeded.exec(__import__("sqlmodel").select(Regimen)).first()
+    regimen.indication = "=HYPERLINK(\"http://evil.example\")"
+    seeded.add(regimen)
+    seeded.commit()
+    text = reader.get("/api/v1/regimens.csv", headers=headers).get_data(as_text=True)
+    assert "'=HYPERLINK" in text and ",=HYPERLINK" not in text and "\"=HYPERLINK" not in text
+    series = reader.get("/api/v1/series.csv?measure=chair_hours&level=alliance", headers=headers).get_data(as_text=True)
+    negative = [line for line in series.splitlines() if ",-" in line]
+    assert all(",'-" not in line for line in negative)  # a negative figure is still a number

@@ -21,6 +21,7 @@ from flask import Blueprint, Response, jsonify, request, url_for
 from .. import queries
 from ..auth import csrf
 from ..db import get_session
+from ..exports.summary_files import neutralise
 from ..figures.series import COLUMNS, COMPONENTS, FREQUENCIES, LEVELS, MEASURES, add_up, time_series
 from ..planning import deadlines_for
 from ..queries.regimens import all_regimens
@@ -129,12 +130,10 @@ def _answer(rows: list[dict], columns: tuple[str, ...], csv_twin: bool, filename
 
 
 def _csv_safe(value):
-    """Text that a spreadsheet would read as a formula is written with a leading apostrophe."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
+    """Text a spreadsheet would take for a formula made inert (the exports' own rule); numbers unrounded."""
     if isinstance(value, float):
-        return repr(value)  # unrounded: every digit the model has
-    return value
+        return repr(value)  # every digit the model has
+    return neutralise(value)
 
 
 # --- time series ---------------------------------------------------------------------------------
