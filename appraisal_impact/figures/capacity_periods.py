@@ -144,3 +144,37 @@ def run_out(resource_key: str, parts: Iterable[tuple[str, ResourceCapacity]], ho
 
 def resource_keys() -> tuple[str, ...]:
     return tuple(key for key, *_ in RESOURCES)
+
+
+@dataclass(frozen=True)
+class AreaResource:
+    """One resource over several trusts at the stated date ``at``: unrounded totals, missing trusts counted.
+
+    capacity, baseline_today, headroom_without_pipeline, headroom_with_pipeline : [unit a week].
+    run_out : the first trust to run out, without and with the pipeline.
+    """
+
+    resource: str
+    label: str
+    unit: str
+    at: date
+    capacity: Figure
+    baseline_today: Figure
+    headroom_without_pipeline: Figure
+    headroom_with_pipeline: Figure
+    run_out: RunOut
+
+
+def area_resource(parts: Sequence[tuple[str, ResourceCapacity]], horizon_end: date) -> AreaResource:
+    """The total of one resource over trusts (``parts``: (trust code, its ResourceCapacity))."""
+    names = [name for name, _ in parts]
+    first = parts[0][1]
+
+    def added(attribute: str) -> Figure:
+        return total((getattr(r, attribute) if r.is_known or attribute in ("capacity", "baseline_today")
+                      else Figure.unknown(r.reason, r.unit) for _, r in parts),
+                     unit=first.unit, names=names, noun="trusts")
+
+    return AreaResource(first.resource, first.label, first.unit, first.at, added("capacity"), added("baseline_today"),
+                        added("headroom_without_pipeline"), added("headroom_with_pipeline"),
+                        run_out(first.resource, parts, horizon_end))
