@@ -5,7 +5,7 @@ document cannot drift from what the API sends: every field is required (a summar
 an unknown figure is null), and a field that may be unknown has type [..., "null"] (JSON Schema 2020-12,
 as OpenAPI 3.1 uses). An object with figures carries `not_yet_known`: for each figure that is null (or a
 total with parts missing), the reason in words. Figures are the figures layer's (`appraisal_impact.figures`),
-kept to 4 decimal places (money to 1p).
+unrounded (pages round them: whole patients at 10 or more, else one decimal; money to £1).
 """
 
 from __future__ import annotations

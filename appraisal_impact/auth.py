@@ -30,7 +30,7 @@ from wtforms.validators import DataRequired, Regexp
 from . import queries, ratelimit  # noqa: F401  (ratelimit registers the "database://" storage)
 from .db import get_session
 from .models import Role, SignInEvent, SignInSession, User, utcnow
-from .passwords import check_password, hash_password  # noqa: F401  (hash_password: used by cli)
+from .passwords import check_password, hash_password  # noqa: F401  (hash_password: kept here for older callers)
 from .queries import accounts as account_queries
 from .web import is_htmx, public, safe_next
 

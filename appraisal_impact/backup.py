@@ -22,7 +22,7 @@ from urllib.parse import unquote
 import click
 from flask import current_app
 from flask.cli import AppGroup
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 
 
 class BackupError(RuntimeError):
@@ -83,7 +83,8 @@ def _libpq(database_url: str) -> tuple[str, dict[str, str], str | None]:
         env["PGPASSWORD"] = url.password
     options = unquote(str(url.query.get("options", "")))
     match = re.search(r"-c\s*search_path=([A-Za-z0-9_]+)", options)
-    uri = url.set(drivername="postgresql", password=None).render_as_string(hide_password=False)
+    without_password = URL.create("postgresql", url.username, None, url.host, url.port, url.database, url.query)
+    uri = without_password.render_as_string(hide_password=False)  # the password goes by PGPASSWORD, not argv
     return uri, env, match[1] if match else None
 
 

@@ -84,6 +84,10 @@ def from_environment(instance_path: Path) -> dict:
         "PROXY_COUNT": _number("PROXY_COUNT", 0),
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "").rstrip("/"),
         "HSTS_SECONDS": _number("HSTS_SECONDS", 0 if development else 31536000),
+        # Nothing bigger than this is read from any request (413): an import is at most 2 MB, sent back
+        # base64 with its confirmation (about 2.7 MB as a form field).
+        "MAX_CONTENT_LENGTH": int(float(os.environ.get("MAX_UPLOAD_MB", "8")) * 1024 * 1024),
+        "MAX_FORM_MEMORY_SIZE": 4 * 1024 * 1024,
     }
 
 
@@ -108,6 +112,7 @@ def deployment_settings() -> dict:
         "APP_ENV": os.environ.get("APP_ENV", "development"),
         "NICE_REFRESH_AT": os.environ.get("NICE_REFRESH_AT", "02:30"),
         "JOBS_POLL_SECONDS": float(os.environ.get("JOBS_POLL_SECONDS", "2")),
+        "JOBS_KEEP_DAYS": int(os.environ.get("JOBS_KEEP_DAYS", "30")),
     }
     if os.environ.get("JOBS_RUNNER"):
         settings["JOBS_RUNNER"] = os.environ["JOBS_RUNNER"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from datetime import date, datetime
 
 FIELD_LABELS = {
@@ -145,3 +146,32 @@ def figure_text(value: float | None, kind: str = "rate", money: str = "pounds") 
 
 
 FILTERS["figure_text"] = figure_text
+
+
+_ESTIMATE_TAG = re.compile(r"\s*\[estimate\][\s.,;:]*", re.IGNORECASE)
+_PLANNING_DEFAULT = re.compile(r"planning default[,;]?\s*(replace (it )?with (your |a )?local (figures?|value)s?\.?)?",
+                               re.IGNORECASE)
+_INTERNAL_REFERENCE = re.compile(r"\s*\((?:see )?(?:shared/)?domain(?: guide| method|\.md)?[^)]*\)|\s*\(?\bseeds/[\w/.-]*\)?",
+                                 re.IGNORECASE)
+_DOMAIN_ANYWHERE = re.compile(r"(?:figures in )?(?:the )?domain (?:guide|method)\s*(?:§\s*[\d.]+)?[;,]?\s*", re.IGNORECASE)
+_SEED_FILES = re.compile(r"(?:from )?the seed files?(?: / reference values)?", re.IGNORECASE)
+_SECTION = re.compile(r"§\s*(\d[\d.]*)")
+
+
+def source_words(text: str | None) -> str:
+    """A source as users read it: no bracketed tag, file, folder or section of an internal document.
+
+    "[estimate] planning default, replace with local figures" → "Planning estimate: replace with your
+    trust's figure"; "... (domain guide §5)" and "seeds/reference" are dropped; a section of a NICE document,
+    "TA1023 §4", reads "TA1023 section 4". Whether a figure is an estimate is shown by its own tag.
+    """
+    words = _INTERNAL_REFERENCE.sub("", text or "")
+    words = _DOMAIN_ANYWHERE.sub("", words).replace("()", "")
+    words = _SEED_FILES.sub("as entered in this tool", words)
+    words = _ESTIMATE_TAG.sub(" ", words).strip(" ;,.")
+    words = _PLANNING_DEFAULT.sub("Planning estimate: replace with your trust's figure", words)
+    words = _SECTION.sub(r"section \1", words)
+    return re.sub(r"\s{2,}", " ", words).strip()
+
+
+FILTERS["source_words"] = source_words

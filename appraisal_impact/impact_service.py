@@ -458,7 +458,8 @@ _ROW_TABLES = (
     m.RegimenComponent, m.DrugPack, m.ConfidentialPrice, m.TrustAppraisalOverride, m.TrustRegimenOverride,
     m.TumourSiteShare, m.HrgCost, m.ReferenceValue,
 )
-_VERSIONED_TABLES = (m.Appraisal, m.Trust, m.Regimen, m.DrugPack, m.TrustAppraisalOverride, m.TrustRegimenOverride)
+_VERSIONED_TABLES = (m.Appraisal, m.Trust, m.Regimen, m.DrugPack, m.ConfidentialPrice, m.TrustAppraisalOverride,
+                     m.TrustRegimenOverride)
 
 
 def data_version(session: Session) -> tuple:

@@ -14,21 +14,29 @@ from __future__ import annotations
 
 import io
 import math
+import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import openpyxl
 import pandas as pd
 from werkzeug.datastructures import MultiDict
 
 from . import audit
 from .audit import Actor, as_text
+from .exports import safe_writer
 from .forms.fields import format_number
 from .forms.regimens import CLINIC_TYPES, DOSE_BASES, HRG_FIRST, ROUTES, ComponentForm, PackForm, RegimenForm
 from .models import DoseBasis, Drug, DrugPack, Regimen, RegimenComponent
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 2000
+# An .xlsx is a zip of XML: a small file can expand a thousandfold. These limits are checked on the zip's
+# own directory before any XML is parsed, and the sheet is then read streaming, row by row.
+MAX_UNCOMPRESSED_BYTES = 25 * 1024 * 1024  # a full 2,000-row import is about 3 MB of sheet XML
+MAX_ZIP_ENTRIES = 200
+MAX_COLUMNS = 60
 
 REGIMEN_COLUMNS = [
     "regimen", "indication", "tumour_site", "cycle_length_days", "attendance_days", "is_oral", "max_cycles",
@@ -134,13 +142,15 @@ def read_table(filename: str, content: bytes, kind: str) -> list[dict[str, str]]
         if name.endswith(".csv"):
             frame = pd.read_csv(io.BytesIO(content), dtype=str, keep_default_na=False, comment="#", skip_blank_lines=True, encoding="utf-8-sig")
         elif name.endswith(".xlsx"):
-            frame = pd.read_excel(io.BytesIO(content), dtype=str, keep_default_na=False, engine="openpyxl")
+            frame = _read_xlsx(content)
         else:
             raise ImportFileError("The selected file must be a CSV or an Excel file (.csv or .xlsx)")
     except ImportFileError:
         raise
     except Exception as error:  # noqa: BLE001 - pandas raises many kinds; the user needs one message
         raise ImportFileError(f"The selected file could not be read as {'CSV' if name.endswith('.csv') else 'Excel'}: {error}") from None
+    if len(frame.columns) > MAX_COLUMNS:
+        raise ImportFileError(f"The selected file has more than {MAX_COLUMNS} columns: download the template to see the columns")
     frame.columns = [str(c).strip().lower().replace(" ", "_") for c in frame.columns]
     missing = [c for c in REQUIRED[kind] if c not in frame.columns]
     if missing:
@@ -158,6 +168,63 @@ def read_table(filename: str, content: bytes, kind: str) -> list[dict[str, str]]
     if len(rows) > MAX_ROWS:
         raise ImportFileError(f"The file has {len(rows):,} rows: import at most {MAX_ROWS:,} at a time")
     return rows
+
+
+def _check_xlsx_size(content: bytes) -> None:
+    """Refuse a workbook whose XML would expand beyond the limits, from the zip's directory alone."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(content))
+    except zipfile.BadZipFile:
+        raise ImportFileError("The selected file could not be read as Excel: save it again as an Excel workbook (.xlsx)") from None
+    entries = archive.infolist()
+    if len(entries) > MAX_ZIP_ENTRIES:
+        raise ImportFileError("The selected Excel file has too many parts to be a simple table: save it as a CSV file and upload that")
+    expanded = sum(entry.file_size for entry in entries)
+    if expanded > MAX_UNCOMPRESSED_BYTES:
+        raise ImportFileError(
+            f"The selected Excel file holds about {expanded / 1024 / 1024:,.0f} MB of data once opened: import at most "
+            f"{MAX_ROWS:,} rows of the template's columns at a time, or save it as a CSV file")
+
+
+def _cell_text(value: Any) -> str:
+    """A cell as the text a person sees: 100.0 → '100', a date → '2026-03-15 00:00:00', blank → ''."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _read_xlsx(content: bytes) -> pd.DataFrame:
+    """The first sheet, read streaming (openpyxl read-only mode; XML parsed with defusedxml), with limits
+    on rows and columns checked as it is read."""
+    _check_xlsx_size(content)
+    workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    try:
+        sheet = workbook.worksheets[0]
+        sheet.reset_dimensions()  # the file's own claim of its size is not trusted: rows come as they are
+        header: list[str] | None = None
+        records: list[list[str]] = []
+        for values in sheet.iter_rows(values_only=True):
+            cells = [_cell_text(v) for v in values]
+            while cells and cells[-1] == "":
+                cells.pop()
+            if len(cells) > MAX_COLUMNS:
+                raise ImportFileError(f"The selected file has more than {MAX_COLUMNS} columns: download the template to see the columns")
+            if header is None:
+                if cells:
+                    header = [c if c else f"unnamed: {i}" for i, c in enumerate(cells)]
+                continue
+            if len(records) > MAX_ROWS:
+                raise ImportFileError(f"The file has more than {MAX_ROWS:,} rows: import at most {MAX_ROWS:,} at a time")
+            records.append(cells)
+    finally:
+        workbook.close()
+    if header is None:
+        raise ImportFileError("The selected file is empty")
+    width = max([len(header), *(len(r) for r in records)])
+    header += [f"unnamed: {i}" for i in range(len(header), width)]
+    return pd.DataFrame([r + [""] * (width - len(r)) for r in records], columns=header, dtype=str)
 
 
 def _text(value: Any) -> str:
@@ -438,11 +505,20 @@ COLUMN_NOTES = {
 
 def template(kind: str, fmt: str) -> bytes:
     """A file to fill in: the columns, two example rows and (Excel) a sheet of notes."""
-    frame = pd.DataFrame(TEMPLATE_ROWS[kind], columns=COLUMNS[kind])
+    rows = [[row.get(column, "") for column in COLUMNS[kind]] for row in TEMPLATE_ROWS[kind]]
     if fmt == "csv":
-        return frame.to_csv(index=False).encode("utf-8")
+        out = io.StringIO()
+        writer = safe_writer.csv_writer(out, lineterminator="\n")
+        writer.writerow(COLUMNS[kind])
+        writer.writerows(rows)
+        return out.getvalue().encode("utf-8")
     buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="xlsxwriter") as writer:
-        frame.to_excel(writer, sheet_name=kind.capitalize(), index=False)
-        pd.DataFrame(COLUMN_NOTES[kind], columns=["column", "what to enter"]).to_excel(writer, sheet_name="Notes", index=False)
+    book = safe_writer.workbook(buffer)
+    bold = book.add_format({"bold": True})
+    for name, header, body in ((kind.capitalize(), COLUMNS[kind], rows), ("Notes", ["column", "what to enter"], COLUMN_NOTES[kind])):
+        sheet = book.add_worksheet(name)
+        sheet.write_row(0, 0, header, bold)
+        for number, row in enumerate(body, start=1):
+            sheet.write_row(number, 0, row)
+    book.close()
     return buffer.getvalue()

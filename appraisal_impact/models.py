@@ -16,8 +16,7 @@ import enum
 from datetime import UTC, date, datetime
 
 from pydantic import NaiveDatetime
-from sqlalchemy import UniqueConstraint
-from sqlalchemy import LargeBinary  # BackgroundJob.file_content
+from sqlalchemy import Index, LargeBinary, UniqueConstraint, event  # LargeBinary: BackgroundJob.file_content
 from sqlalchemy.orm import declared_attr
 from sqlmodel import Field, SQLModel
 
@@ -169,6 +168,11 @@ class ConfidentialPrice(SQLModel, table=True):
     it never reaches a shared page, an export or the API.
     """
 
+    # One price per pack and trust (or alliance-wide): a unique rule on (pack, scope), where scope is the
+    # trust's id or 0 for alliance-wide (a unique rule on trust_id would let alliance-wide rows repeat,
+    # as NULLs never equal each other). Set from trust_id on every save (`_confidential_price_scope`).
+    __table_args__ = (Index("uq_confidentialprice_pack_scope", "drug_pack_id", "trust_scope", unique=True),)
+
     id: int | None = Field(default=None, primary_key=True)
     drug_pack_id: int = Field(foreign_key="drugpack.id", index=True)
     trust_id: int | None = Field(default=None, foreign_key="trust.id")  # None: alliance-wide
@@ -176,6 +180,17 @@ class ConfidentialPrice(SQLModel, table=True):
     note: str = ""
     entered_by_id: int | None = Field(default=None, foreign_key="user.id")
     entered_at: NaiveDatetime = Field(default_factory=utcnow)
+    trust_scope: int = 0  # trust_id, or 0 for alliance-wide
+    version: int = 1
+
+    # UPDATE ... WHERE version = n: a concurrent save fails instead of overwriting (StaleDataError).
+    __mapper_args__ = _versioned()
+
+
+@event.listens_for(ConfidentialPrice, "before_insert")
+@event.listens_for(ConfidentialPrice, "before_update")
+def _confidential_price_scope(_mapper, _connection, price: ConfidentialPrice) -> None:
+    price.trust_scope = price.trust_id or 0
 
 
 class Regimen(SQLModel, table=True):
@@ -220,6 +235,10 @@ class RegimenPhase(SQLModel, table=True):
     share_going_on_pct: float = 100.0  # % of those completing the previous phase
     gap_days: int = 0  # days from the end of the previous phase to this phase's first cycle
     source: str = ""
+    version: int = 1
+
+    # UPDATE ... WHERE version = n: a concurrent save fails instead of overwriting (StaleDataError).
+    __mapper_args__ = _versioned()
 
 
 class DoseBasis(str, enum.Enum):

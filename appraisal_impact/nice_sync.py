@@ -14,8 +14,13 @@ means for the stored rows:
   audit record, date/status/recommendation moves are in ``DateChange`` (what the lead's
   "what changed" reads), and deadlines recompute from the stored dates.
 
-NICE's words are mapped to the tool's: status "In progress" is "in development", process "STA"
-is "single technology appraisal", recommendation "managed_access" is "managed access".
+NICE's words are mapped to the tool's: status "In progress" is "in development" (every status word and
+page family: ``nice/statuses.py``; NICE's own wording is kept in ``nice_status``), process "STA" is
+"single technology appraisal", recommendation "managed_access" is "managed access".
+
+When NICE refuses the tool (403, 429) or its layout changes, the failure message offers the fallback:
+a page saved from a browser, read by the same parsers (:func:`preview_saved_page`) and saved after the
+same check (:func:`save_saved_page`).
 """
 
 from __future__ import annotations

@@ -24,6 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from .models import RateLimitCounter
 
 _table = RateLimitCounter.__table__
+FORGET_AFTER_SECONDS = 24 * 3600
 
 
 def _engine():
@@ -57,6 +58,8 @@ class DatabaseStorage(Storage):
             },
         ).returning(_table.c.hits)
         with engine.begin() as connection:
+            # Windows long over are forgotten, so the table stays as small as the last day's attempts.
+            connection.execute(delete(_table).where(_table.c.expires_at < now - FORGET_AFTER_SECONDS))
             return int(connection.execute(statement).scalar_one())
 
     def _row(self, key: str):

@@ -13,8 +13,7 @@ Units are in the field names or the docstrings: `_per_week` [per week], `_per_ye
 defines it once; nothing here works one out. "Once fully running" is the average week of the last year
 modelled. A figure that cannot be worked out yet (no effective start date, no price, say) is None, and
 the reason is in the object's `not_yet_known` (field name → reason; for a total, how many parts are
-missing). Figures are kept to 4 decimal places (money to 1p): pages, files and the API round them by the
-figures layer's rules.
+missing). Figures are kept unrounded: pages and files write them by the figures layer's rules.
 """
 
 from __future__ import annotations
@@ -33,6 +32,7 @@ from . import queries
 from .queries import sharing as summary_queries
 from .core.deadlines import DatedRule, Deadlines
 from .figures import STEADY_STATE_WORDS as FULLY_RUNNING_WORDS
+from .formatting import source_words
 from .figures import (
     Figure,
     GroupFigures,
@@ -63,9 +63,26 @@ DELIVERY_COST_SOURCE = "NHS England National Cost Collection: chemotherapy deliv
 
 # --- building blocks -----------------------------------------------------------------------------
 
+_WORDED = frozenset({"source", "rule", "national_eligible_source", "uptake_source", "population_source", "sources"})
+
+
+class _InUsersWords:
+    """Sources and rules in the words users read (`formatting.source_words`): no bracketed tag, file or
+    section of an internal document, whatever the stored text says. Every page, file and the API show them."""
+
+    def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):
+            if f.name in _WORDED:
+                value = getattr(self, f.name)
+                if isinstance(value, str):
+                    object.__setattr__(self, f.name, source_words(value))
+                elif isinstance(value, tuple):
+                    object.__setattr__(self, f.name, tuple(dict.fromkeys(source_words(v) for v in value if v)))
+
+
 
 @dataclass(frozen=True)
-class DatedLine:
+class DatedLine(_InUsersWords):
     """A date with the rule that gives it and the rule's source; `date` None means not yet known."""
 
     label: str
@@ -76,7 +93,7 @@ class DatedLine:
 
 
 @dataclass(frozen=True)
-class Assumption:
+class Assumption(_InUsersWords):
     """One input a reader should know about, with its value (and unit) and where it came from."""
 
     label: str
@@ -125,7 +142,7 @@ class TrustImpact:
 
 
 @dataclass(frozen=True)
-class Treatment:
+class Treatment(_InUsersWords):
     """A regimen the appraisal brings in or displaces, for `share_percent` [%] of its patients."""
 
     regimen: str
@@ -135,7 +152,7 @@ class Treatment:
 
 
 @dataclass(frozen=True)
-class AppraisalFacts:
+class AppraisalFacts(_InUsersWords):
     id: int
     title: str
     medicine: str
@@ -151,7 +168,7 @@ class AppraisalFacts:
 
 
 @dataclass(frozen=True)
-class Patients:
+class Patients(_InUsersWords):
     """Eligible people [people/year]: England (NICE or a funnel), and across the alliance's trusts."""
 
     national_eligible_per_year: float | None
@@ -165,7 +182,7 @@ class Patients:
 
 
 @dataclass(frozen=True)
-class AppraisalSummary:
+class AppraisalSummary(_InUsersWords):
     """What one appraisal will do to the alliance's trusts: the whole story on one page."""
 
     schema: str
@@ -191,7 +208,7 @@ class AppraisalSummary:
 
 
 @dataclass(frozen=True)
-class IcbFacts:
+class IcbFacts(_InUsersWords):
     ods_code: str
     name: str
     population: int | None
@@ -259,7 +276,7 @@ class TrustPipelineLine:
 
 
 @dataclass(frozen=True)
-class CapacityLine:
+class CapacityLine(_InUsersWords):
     """One trust's resource on the stated date `at` (12 months after the figures date), from the figures
     layer's one capacity function. All in `unit` (a week): capacity; demand today (as entered); demand on
     `at` without the pipeline (today's grown at the growth rate); the pipeline's demand in the week of `at`;
@@ -287,7 +304,7 @@ class CapacityLine:
 
 
 @dataclass(frozen=True)
-class IcbSummary:
+class IcbSummary(_InUsersWords):
     """Every pipeline appraisal's impact on one ICB's trusts."""
 
     schema: str
@@ -351,8 +368,10 @@ def _figure(value: Any, places: int = 4) -> float | None:
 
 
 def _kept(figure: Figure) -> float | None:
-    """A figures-layer figure as a summary keeps it: 4 decimal places (money 2), None when not yet known."""
-    return figure.as_json(2 if figure.kind == "money" else 4)
+    """A figures-layer figure as a summary keeps it: unrounded (pages, files and the API round it by the
+    figures layer's rules, so a page made from a summary shows exactly what every other page shows), never
+    -0.0, None when not yet known."""
+    return None if figure.value is None else figure.value + 0.0
 
 
 def _reasons(**figures: Figure) -> dict[str, str]:
@@ -713,6 +732,9 @@ def build_icb_summary(session: Session, icb: Icb, *, today: date | None = None) 
     if unpriced:
         notes.append("No published list price for a medicine in: " + ", ".join(unpriced)
                      + ", so the cost of its appraisal is not yet known.")
+    if figures.left_out:
+        notes.append("Left out until a figure is corrected (it cannot be modelled): "
+                     + "; ".join(item.title for item in figures.left_out.values()) + ".")
     if any(a.is_example for a in appraisals):
         notes.append("Example data: the dates of the example appraisals have been moved for demonstration.")
 
@@ -813,7 +835,7 @@ def build_pipeline_summary(session: Session, *, today: date | None = None) -> Pi
 
 
 @dataclass(frozen=True)
-class TrustFacts:
+class TrustFacts(_InUsersWords):
     """A trust's capacity figures as entered (None: not entered), with where they came from.
 
     chairs [chairs]; chair_hours_per_day [hours/day]; days_per_week [days/week]; target_utilisation

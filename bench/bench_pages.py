@@ -1,7 +1,7 @@
-"""Page latency of the lead's pages, against the app served on 127.0.0.1 only. Not a test.
+"""Page latency of the lead's pages, after an edit, and of the live preview, on 127.0.0.1 only. Not a test.
 
     .venv/bin/python -m bench.bench_pages                 # example data, then national scale
-    .venv/bin/python -m bench.bench_pages --requests 50 --seconds 60 --only national
+    .venv/bin/python -m bench.bench_pages --requests 50 --seconds 60 --edits 20 --only national
 
 For each data set it builds a fresh SQLite file in a temporary folder (the seeded example data; or the
 seeds plus synthetic trusts and appraisals up to 150 trusts and 300 appraisals), serves the app with
@@ -10,15 +10,25 @@ the dashboard, a trust view and an appraisal view: one cold request each (first 
 start-up), then up to --requests requests each, stopping early after --seconds per page. It prints the
 median and 95th-percentile latency of the warm requests, and the cold one. Targets: p95 < 150 ms with
 the example data, < 500 ms at national scale.
+
+Then two cases of issue #16:
+
+- After an edit: --edits times for each page (dashboard, trust view, appraisal view, ICB summary), save a
+  trust's patients a year for the appraisal through the real form (CSRF token, version; the figure changes
+  every time), then time the next request of the page: the first to show the changed figures. Targets: under
+  100 ms with the example data, under 300 ms at national scale.
+- Live preview: the server's time to answer the preview htmx asks for as someone types, for a pharmacist's
+  patients a year at their trust and for the lead's appraisal assumptions (up to --requests each, a
+  different figure each time). Target: under 50 ms with the example data.
+
+The load on the machine (`uptime`'s load averages) is printed beside each data set's figures.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
-import math
 import random
-import re
 import statistics
 import tempfile
 import threading
@@ -47,9 +57,14 @@ from appraisal_impact.models import (
 )
 from appraisal_impact.seeding import seed_database
 
+from .common import csrf_token, form_fields, machine_load, percentile, sign_in
+
 PASSWORD = "benchmark password, not secret"
 LEAD_EMAIL = "bench.lead@example.nhs.uk"
 TARGETS_MS = {"example": 150, "national": 500}
+AFTER_EDIT_TARGETS_MS = {"example": 100, "national": 300}
+PREVIEW_TARGET_MS = 50
+EDITED_TRUST = "RHM"
 SITES = ("Lung", "Breast", "Gynaecological", "Haematological", "Urological", "Colorectal", "Skin", "Upper GI")
 RECOMMENDATIONS = ("recommended", "optimised", "managed access", None, None, "not recommended")
 
@@ -59,6 +74,17 @@ class Pages:
     dashboard: str
     trust: str
     appraisal: str
+    icb_summary: str
+    appraisal_id: int
+
+
+def _pages(session: Session) -> Pages:
+    """The pages timed: the edited trust's view and its ICB's summary, the first appraisal's view."""
+    first = session.exec(select(Appraisal).order_by(Appraisal.id)).first()
+    trust = session.exec(select(Trust).where(Trust.ods_code == EDITED_TRUST)).one()
+    icb = session.get(Icb, trust.icb_id)
+    return Pages("/dashboard", f"/trusts/{EDITED_TRUST}/impact", f"/appraisals/{first.id}/impact",
+                 f"/summaries/icbs/{icb.ods_code}", first.id)
 
 
 def _lead(session: Session) -> None:
@@ -75,9 +101,9 @@ def build_example(database: Path, today: date) -> Pages:
         seed_database(session, None, today=today)
         session.commit()
         _lead(session)
-        first = session.exec(select(Appraisal).order_by(Appraisal.id)).first()
+        pages = _pages(session)
     engine.dispose()
-    return Pages("/dashboard", "/trusts/RHM/impact", f"/appraisals/{first.id}/impact")
+    return pages
 
 
 def build_national(database: Path, today: date, n_trusts: int = 150, n_appraisals: int = 300, seed: int = 20260601) -> Pages:
@@ -133,9 +159,9 @@ def build_national(database: Path, today: date, n_trusts: int = 150, n_appraisal
                 session.add(Readiness(trust_id=trust.id, appraisal_id=appraisal.id, status=rng.choice(("assessing", "ready", "implemented"))))
         session.commit()
         _lead(session)
-        first = session.exec(select(Appraisal).order_by(Appraisal.id)).first()
+        pages = _pages(session)
     engine.dispose()
-    return Pages("/dashboard", "/trusts/RHM/impact", f"/appraisals/{first.id}/impact")
+    return pages
 
 
 class Server:
@@ -158,23 +184,6 @@ class Server:
         self.app.extensions["appraisal_impact.engine"].dispose()
 
 
-def signed_in(url: str) -> requests.Session:
-    http = requests.Session()
-    page = http.get(f"{url}/sign-in", timeout=30).text
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    response = http.post(f"{url}/sign-in", data={"email": LEAD_EMAIL, "password": PASSWORD, "csrf_token": token},
-                         allow_redirects=False, timeout=30)
-    if response.status_code != 302:
-        raise SystemExit(f"could not sign in: {response.status_code}")
-    return http
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    """Nearest-rank percentile."""
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]
-
-
 def time_page(http: requests.Session, url: str, requests_count: int, seconds: float) -> tuple[float, list[float]]:
     def once() -> float:
         start = time.perf_counter()
@@ -192,7 +201,78 @@ def time_page(http: requests.Session, url: str, requests_count: int, seconds: fl
     return cold, warm
 
 
-def run(name: str, builder, requests_count: int, seconds: float, today: date) -> list[tuple]:
+def save_patients(http: requests.Session, base: str, appraisal_id: int, patients_per_year: int) -> float:
+    """Save the edited trust's patients a year for the appraisal through the real form; the save's time [ms]."""
+    path = f"/trusts/{EDITED_TRUST}/appraisals/{appraisal_id}/patients"
+    page = http.get(base + path, timeout=60)
+    data = form_fields(page.text, path) | {"patients_per_year": str(patients_per_year), "note": "Benchmark: after an edit"}
+    start = time.perf_counter()
+    response = http.post(base + path, data=data, allow_redirects=False, timeout=60)
+    elapsed = (time.perf_counter() - start) * 1000
+    if response.status_code != 302:
+        raise SystemExit(f"save of {path}: HTTP {response.status_code}")
+    return elapsed
+
+
+def after_an_edit(http: requests.Session, base: str, pages: Pages, edits: int, name: str) -> None:
+    """Each page's next request after a save that changes the figures it shows."""
+    target = AFTER_EDIT_TARGETS_MS[name]
+    patients = iter(range(10, 100_000, 30))  # a wide step: charts are cached by what they draw
+    save_times: list[float] = []
+    print(f"  after an edit ({EDITED_TRUST}'s patients a year for appraisal {pages.appraisal_id} saved before each request, "
+          f"{edits} times a page; {machine_load()}):")
+    for label, path in (("dashboard", pages.dashboard), ("trust view", pages.trust), ("appraisal view", pages.appraisal),
+                        ("ICB summary", pages.icb_summary)):
+        http.get(base + path, timeout=60)  # warm, so only the edit's recomputation is timed
+        times = []
+        for _ in range(edits):
+            save_times.append(save_patients(http, base, pages.appraisal_id, next(patients)))
+            start = time.perf_counter()
+            response = http.get(base + path, timeout=60)
+            times.append((time.perf_counter() - start) * 1000)
+            if response.status_code != 200:
+                raise SystemExit(f"{path}: HTTP {response.status_code}")
+        median, p95 = statistics.median(times), percentile(times, 0.95)
+        print(f"    {label:15} {path:32} n={len(times):3}  median {median:7.1f} ms  p95 {p95:7.1f} ms  "
+              f"(target < {target} ms: {'met' if p95 < target else 'NOT met'})")
+    print(f"    {'the save itself':15} {'(POST, to its redirect)':32} n={len(save_times):3}  median {statistics.median(save_times):7.1f} ms  "
+          f"p95 {percentile(save_times, 0.95):7.1f} ms")
+
+
+def live_preview(http: requests.Session, base: str, pages: Pages, requests_count: int, seconds: float) -> None:
+    """The server's answer to the preview htmx asks for as someone types (a different figure each time)."""
+    print(f"  live preview (up to {requests_count} requests each; {machine_load()}):")
+    cases = []
+    patients_path = f"/trusts/{EDITED_TRUST}/appraisals/{pages.appraisal_id}/patients"
+    page = http.get(base + patients_path, timeout=60).text
+    cases.append(("pharmacist's patients a year", patients_path, form_fields(page, patients_path), csrf_token(page),
+                  lambda data, n: data | {"patients_per_year": str(12 + n % 50)}))
+    assumptions_path = f"/appraisals/{pages.appraisal_id}/assumptions"
+    page = http.get(base + assumptions_path, timeout=60).text
+    fields = form_fields(page, assumptions_path)
+    eligible = float(fields.get("national_eligible_per_year") or 1000)
+    cases.append(("lead's appraisal assumptions", assumptions_path, fields, csrf_token(page),
+                  lambda data, n: data | {"national_eligible_per_year": str(int(eligible) + 1 + n % 50)}))
+    for label, path, fields, token, typed in cases:
+        times: list[float] = []
+        deadline = time.monotonic() + seconds
+        n = 0
+        while n <= requests_count and time.monotonic() < deadline:
+            start = time.perf_counter()
+            response = http.post(f"{base}{path}/preview", data=typed(fields, n), timeout=60,
+                                 headers={"HX-Request": "true", "X-CSRFToken": token})
+            elapsed = (time.perf_counter() - start) * 1000
+            if response.status_code != 200:
+                raise SystemExit(f"{path}/preview: HTTP {response.status_code}")
+            if n:  # the first is a warm-up
+                times.append(elapsed)
+            n += 1
+        median, p95 = statistics.median(times), percentile(times, 0.95)
+        print(f"    {label:30} {path + '/preview':42} n={len(times):3}  median {median:7.1f} ms  p95 {p95:7.1f} ms  "
+              f"(target < {PREVIEW_TARGET_MS} ms: {'met' if median < PREVIEW_TARGET_MS else 'NOT met'})")
+
+
+def run(name: str, builder, requests_count: int, seconds: float, edits: int, today: date) -> list[tuple]:
     with tempfile.TemporaryDirectory(prefix=f"bench-{name}-") as folder:
         database = Path(folder) / f"{name}.sqlite"
         started = time.perf_counter()
@@ -200,14 +280,18 @@ def run(name: str, builder, requests_count: int, seconds: float, today: date) ->
         print(f"\n{name}: data built in {time.perf_counter() - started:.1f} s ({database.name})")
         rows = []
         with Server(database) as server:
-            http = signed_in(server.url)
-            for label, path in (("dashboard", pages.dashboard), ("trust view", pages.trust), ("appraisal view", pages.appraisal)):
+            http = sign_in(server.url, LEAD_EMAIL, PASSWORD)
+            print(f"  warm pages ({machine_load()}):")
+            for label, path in (("dashboard", pages.dashboard), ("trust view", pages.trust), ("appraisal view", pages.appraisal),
+                                ("ICB summary", pages.icb_summary)):
                 cold, warm = time_page(http, server.url + path, requests_count, seconds)
                 median, p95 = statistics.median(warm), percentile(warm, 0.95)
                 target = TARGETS_MS[name]
                 rows.append((name, label, len(warm), cold, median, p95, target))
-                print(f"  {label:15} {path:32} n={len(warm):3}  cold {cold:7.1f} ms  median {median:7.1f} ms  "
+                print(f"    {label:15} {path:32} n={len(warm):3}  cold {cold:7.1f} ms  median {median:7.1f} ms  "
                       f"p95 {p95:7.1f} ms  (target p95 < {target} ms: {'met' if p95 < target else 'NOT met'})")
+            after_an_edit(http, server.url, pages, edits, name)
+            live_preview(http, server.url, pages, requests_count, seconds)
         return rows
 
 
@@ -215,6 +299,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=40, help="warm requests per page (at most)")
     parser.add_argument("--seconds", type=float, default=60.0, help="time limit per page")
+    parser.add_argument("--edits", type=int, default=10, help="saves before each page's next request (after an edit)")
     parser.add_argument("--only", choices=("example", "national"), help="one data set only")
     args = parser.parse_args(argv)
     requests_count = max(1, min(args.requests, 1000))
@@ -223,7 +308,7 @@ def main(argv: list[str] | None = None) -> None:
     builders = {"example": build_example, "national": build_national}
     for name, builder in builders.items():
         if args.only in (None, name):
-            run(name, builder, requests_count, seconds, today)
+            run(name, builder, requests_count, seconds, max(1, min(args.edits, 200)), today)
 
 
 if __name__ == "__main__":

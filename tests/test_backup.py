@@ -134,3 +134,12 @@ def test_a_file_that_is_not_a_backup_restores_nothing(tmp_path):
     connection = sqlite3.connect(live)
     assert connection.execute("SELECT id FROM kept").fetchall() == [(7,)]
     connection.close()
+
+
+def test_the_postgresql_password_goes_by_environment_not_on_the_command_line():
+    """pg_dump's command line is visible to every user of the machine (ps); its environment is not."""
+    from appraisal_impact.backup import _libpq
+
+    uri, env, schema = _libpq("postgresql+psycopg://app:s3cret@db.example:5432/impact?options=-csearch_path%3Dtrust_a")
+    assert "s3cret" not in uri and env["PGPASSWORD"] == "s3cret"
+    assert uri.startswith("postgresql://app@db.example:5432/impact") and schema == "trust_a"

@@ -129,5 +129,14 @@ def test_a_bad_pack_in_the_database_leaves_its_appraisals_out_and_every_page_ren
     # the dashboard notes it
     dashboard = text_of(client.get("/dashboard"))
     assert "left out of the impact figures" in dashboard and affected.title in dashboard
+    # the ICB summary and the return say so too
+    assert "Left out until a figure is corrected" in text_of(client.get("/summaries/icbs/QRL"))
+    import io
+
+    import openpyxl
+
+    book = openpyxl.load_workbook(io.BytesIO(client.get("/dashboard/return.xlsx").data))
+    facts = {row[0]: row[1] for row in book.worksheets[0].iter_rows(values_only=True) if row and row[0]}
+    assert affected.title in facts["Appraisals left out"]
     # an appraisal that does not use the drug is modelled as before
     assert "left out of the impact figures" not in text_of(client.get(f"/appraisals/{unaffected.id}"))

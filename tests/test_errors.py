@@ -110,6 +110,8 @@ def test_a_form_sent_without_its_token_gets_a_styled_page(csrf_app):
     response = csrf_app.test_client().post("/sign-in", data={"email": "a@b.c", "password": "x"})
     assert response.status_code == 400
     assert "Sorry, we could not use what was sent" in text_of(response) and NHS_LAYOUT in text_of(response)
+    assert "The form had expired or was not sent from this service" in text_of(response)
+    assert "CSRF" not in text_of(response)
 
 
 # --- two first saves at the same moment -----------------------------------------------------------------

@@ -216,9 +216,10 @@ def test_the_nightly_refresh_is_a_procrastinate_periodic_task_at_the_configured_
     app.config["NICE_REFRESH_AT"] = "01:45"
     procrastinate_app = queue.make_queue(app)
     crons = {task.task.name: task.cron for task in procrastinate_app.periodic_registry.periodic_tasks.values()}
-    assert crons == {queue.NIGHTLY_TASK: "45 1 * * *"}
+    assert crons == {queue.NIGHTLY_TASK: "45 1 * * *", queue.CLEAN_UP_TASK: "15 4 * * *"}
     app.config["NICE_REFRESH_AT"] = "off"
-    assert not queue.make_queue(app).periodic_registry.periodic_tasks
+    crons = {task.task.name for task in queue.make_queue(app).periodic_registry.periodic_tasks.values()}
+    assert crons == {queue.CLEAN_UP_TASK}
 
 
 def test_jobs_left_running_by_a_stopped_worker_are_marked_so(app, seeded):
@@ -229,3 +230,22 @@ def test_jobs_left_running_by_a_stopped_worker_are_marked_so(app, seeded):
     assert local.mark_interrupted(app, datetime(2026, 6, 1, 9, 0)) == 1
     row = job_row(app, job.id)
     assert (row.state, row.message) == ("failed", "The job worker stopped while this job ran: start it again.")
+
+
+def test_finished_jobs_are_forgotten_after_the_days_kept(app, seeded):
+    app.config["JOBS_KEEP_DAYS"] = 30
+    with Session(engine_of(app), expire_on_commit=False) as session:
+        made = {}
+        for name, state, finished in [("old done", "done", datetime(2026, 5, 1, 9, 0)),
+                                      ("old failed", "failed", datetime(2026, 5, 1, 23, 59)),
+                                      ("recent", "done", datetime(2026, 5, 2, 0, 1)),
+                                      ("waiting", "queued", None)]:
+            job = jobs.record(session, jobs.SUMMARY_PDF, {"name": name})
+            job.state, job.finished_at = state, finished
+            made[name] = job.id
+        session.commit()
+    # 1 June 2026 00:00 less 30 days is 2 May 2026 00:00: what finished before then goes.
+    assert jobs.remove_old_jobs(app, datetime(2026, 6, 1, 0, 0)) == 2
+    with Session(engine_of(app)) as session:
+        kept = {row.id for row in session.exec(select(BackgroundJob))}
+    assert kept == {made["recent"], made["waiting"]}

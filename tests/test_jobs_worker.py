@@ -80,3 +80,48 @@ def test_the_worker_command_runs_a_submitted_job_and_stops_on_sigterm(tmp_path, 
         engine.dispose()
     assert worker.returncode == 0, output
     assert "Job worker (" in output
+
+
+def test_the_worker_forgets_old_finished_jobs(tmp_path, database_url):
+    """SQLite: the local worker's loop cleans up as it starts; PostgreSQL: procrastinate runs the daily
+    clean-up task (deferred here for a given day, as its periodic deferrer does)."""
+    import threading
+    from datetime import datetime
+
+    url = f"sqlite:///{tmp_path / 'worker.sqlite'}" if database_url.startswith("sqlite") else database_url
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "worker-test-" + "x" * 32, "NICE_REFRESH_AT": "off",
+                      "JOBS_KEEP_DAYS": 30, "JOBS_POLL_SECONDS": 0.1})
+    engine = app.extensions["appraisal_impact.engine"]
+    if url.startswith("sqlite"):
+        create_schema(engine)
+    with Session(engine, expire_on_commit=False) as session:
+        old = jobs.record(session, jobs.SUMMARY_PDF, {"which": "old"})
+        old.state, old.finished_at = "done", datetime(2020, 1, 1)
+        session.commit()
+    try:
+        if url.startswith("sqlite"):
+            from appraisal_impact.jobs import local
+
+            stop = threading.Event()
+            stop.set()  # one round, then stop
+            local.run_worker(app, stop=stop)
+        else:
+            from appraisal_impact.jobs import queue
+
+            with engine.begin() as connection:
+                if not queue.queue_schema_present(connection):
+                    queue.apply_queue_schema(connection)
+            procrastinate_app = queue.queue_for(app)
+            procrastinate_app.open()
+            procrastinate_app.configure_task(queue.CLEAN_UP_TASK, queue=queue.QUEUE).defer(
+                timestamp=int(datetime(2026, 6, 1, 4, 15).timestamp()))
+            queue.close(app)
+            queue.run_worker(app, wait=False)
+        with Session(engine) as session:
+            assert session.get(BackgroundJob, old.id) is None
+    finally:
+        if not url.startswith("sqlite"):
+            with engine.begin() as connection:
+                connection.execute(text("DELETE FROM procrastinate_jobs"))
+                connection.execute(text("DELETE FROM backgroundjob"))
+        engine.dispose()

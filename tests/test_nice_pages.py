@@ -544,3 +544,26 @@ def test_saved_page_forms_need_the_csrf_token(csrf_app):
     assert preview.status_code == 200
     action = re.search(r'<form method="post" action="(/nice/saved-page/\d+/confirm)"', text_of(preview))[1]
     assert client.post(action, data={"fingerprint": fingerprint_in(text_of(preview))}).status_code == 400
+
+
+def test_nices_own_status_words_are_shown_beside_the_tools(alliance_client, seeded, fake_nice):
+    appraisal_id = add_ta10914(alliance_client)
+    from tests.nice.nice_support import next_data_page, project_page_props
+
+    props = project_page_props(feed("indev-feed_project_gid-ta10914.json"), status="Impacted by COVID-19")
+    fake_nice.add(TA10914_PATH, Reply(200, next_data_page(props)))
+    alliance_client.post(f"/nice/appraisals/{appraisal_id}/refresh")
+    page = text_of(alliance_client.get(f"/appraisals/{appraisal_id}"))
+    assert "status changed from in development to suspended" in page
+    assert "Status on NICE: “Impacted by COVID-19” (shown here as suspended)" in page
+    assert "GID-TA10914, ID4014; suspended (NICE: Impacted by COVID-19)" in text_of(alliance_client.get("/nice"))
+
+
+def test_403_on_add_by_reference_offers_the_saved_page(alliance_client, fake_nice):
+    fake_nice.add(TA10914_PATH, Reply(403, "<h1>Access denied</h1>"))
+    response = alliance_client.get("/nice/add", query_string={"reference": "GID-TA10914"})
+    assert response.status_code == 502
+    page = text_of(response)
+    assert ("Could not read GID-TA10914 from NICE: NICE refused to let this tool read the page (403 Forbidden) "
+            "Nothing was changed. If the page opens in your browser, save it") in page
+    assert 'id="saved-page"' in page

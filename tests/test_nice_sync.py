@@ -261,6 +261,8 @@ FAILURES = {
         "no project information found" + SAVE_THE_PAGE),
     "403": (lambda f: f.add(TA10914_PATH, Reply(403, "<h1>Access denied</h1>")),
             "NICE refused to let this tool read the page (403 Forbidden)" + SAVE_THE_PAGE),
+    "429": (lambda f: f.add(TA10914_PATH, Reply(429, "slow down", {"Retry-After": "1"})),
+            "NICE asked us to slow down (429) three times; try again later" + SAVE_THE_PAGE),
 }
 
 

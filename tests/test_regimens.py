@@ -355,7 +355,8 @@ def test_the_preview_shows_the_unsaved_regimen_and_saves_nothing(app, db, people
     short = text_of(client.post("/regimens/preview", data=regimen_form(), headers=headers))
     long = text_of(client.post("/regimens/preview", data=regimen_form(**{"components-1-chair_minutes_later_cycles": "180"}), headers=headers))
     assert "<html" not in short and "Impact at University Hospital Southampton" in short and "Not saved" in short
-    for measure in ("New patients, year 1", "Chair hours a week", "Chairs", "Aseptic hours a week", "Clinic appointments a week", "Cost, year 1"):
+    # the preview labels the figures layer's "new patients starting" as such
+    for measure in ("New patients starting, year 1", "Chair hours a week", "Chairs", "Aseptic hours a week", "Clinic appointments a week", "Cost, year 1"):
         assert measure in short
     assert _chair_hours(long, "10 new patients a year") > _chair_hours(short, "10 new patients a year")
     assert (count(db, Regimen), count(db, AuditEntry), count(db, Drug)) == before

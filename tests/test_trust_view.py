@@ -218,7 +218,8 @@ def test_appraisal_view_lists_the_displaced_regimens(client, users, seeded, app)
     soup = BeautifulSoup(client.get(f"/appraisals/{ta1037.id}/impact").get_data(as_text=True), "html.parser")
     rows = [[c.get_text(" ", strip=True) for c in tr.find_all("td")] for tr in soup.select("#displaced tbody tr")]
     assert rows == [["Atezolizumab 1200 mg q3w adjuvant (1 year)", "30%",
-                     "[estimate] share that would otherwise have adjuvant atezolizumab (TA823)"]]
+                     # the seed's "[estimate]" tag is not shown to users (issue #10, words for users)
+                     "share that would otherwise have adjuvant atezolizumab (TA823)"]]
     assert "the displaced treatments free" in soup.get_text(" ", strip=True)
 
 

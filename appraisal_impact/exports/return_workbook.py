@@ -15,7 +15,7 @@ Pure apart from the rows it is given: no Flask, no queries. Every figure is chos
 (:mod:`appraisal_impact.figures`, :mod:`.capacity_periods` for quarters and totals); none is worked out here.
 A figure not yet known is a blank cell with the reason in the row's last column. Numbers are numbers
 with number formats (hours to 0.1, money to £1, use of capacity as a percentage), dates are dates. Text is
-written as text only, never a formula (``strings_to_formulas`` off, and :func:`summary_files.neutralise`).
+written as text only, never a formula (the app's one safe writer, :mod:`.safe_writer`).
 Every sheet prints on A4 landscape, fitted to the page width, with its title rows repeated on each page
 and panes frozen below them.
 """
@@ -27,11 +27,11 @@ import math
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 
-import xlsxwriter
-
 from ..core import impact as core
 from ..figures.capacity_periods import added_quarters, area_resource, quarters_of, resource_keys
-from .summary_files import neutralise
+from ..formatting import source_words
+from . import safe_writer
+from .safe_writer import neutralise
 
 # (figure, label, unit): flows are totals over the period, "a week" figures its mean week.
 ROWS = (
@@ -191,8 +191,7 @@ def build(
 ) -> io.BytesIO:
     """The workbook as bytes, ready to send."""
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
-                                        "strings_to_numbers": False})
+    book = safe_writer.workbook(buffer)
     book.set_properties({"title": "Demand-and-capacity return: SACT appraisal pipeline", "subject": scope,
                          "author": prepared_by, "comments": "Made by Appraisal Impact"})
     writer = _Writer(book)
@@ -434,7 +433,7 @@ def _trust_sheet(w, figures, loaded, trust, icbs, deadlines, prices_text, confid
             w.figure(sheet, row, col, figure, "money" if col == 6 else "number")
         notes = list(dict.fromkeys(f.note for f in shown if f.note))
         if start is None:
-            notes.insert(0, "effective start: " + rule_wording(deadlines[appraisal.id].effective_start.rule)
+            notes.insert(0, "effective start: " + source_words(rule_wording(deadlines[appraisal.id].effective_start.rule))
                          if appraisal.id in deadlines else "effective start not yet known")
         w.text(sheet, row, 9, "; ".join(notes), "wrap", width=36)
         row += 1
@@ -492,6 +491,9 @@ def _sources_sheet(w, figures, loaded, trusts, icbs, deadlines, growth_percent, 
     if figures.unpriced_regimens:
         facts.append(("Drugs without a price", "Their cost is not yet known (no price you may see): "
                       + ", ".join(figures.unpriced_regimens)))
+    if figures.left_out:
+        facts.append(("Appraisals left out", "Not yet known until a figure is corrected: " + "; ".join(
+            f"{item.title} ({item.problem})" for item in figures.left_out.values())))
     for label, text in facts:
         w.text(sheet, row, 0, label, "bold")
         w.text(sheet, row, 1, text, "warning" if label == "Prices" and confidential else "wrap", width=50)
@@ -512,12 +514,12 @@ def _sources_sheet(w, figures, loaded, trusts, icbs, deadlines, growth_percent, 
         w.text(sheet, row, 3, appraisal.status)
         w.text(sheet, row, 4, appraisal.recommendation or "not yet made")
         w.day(sheet, row, 5, d.effective_start.date if d else None)
-        w.text(sheet, row, 6, rule_wording(d.effective_start.rule) if d else "", "wrap", width=24)
+        w.text(sheet, row, 6, source_words(rule_wording(d.effective_start.rule)) if d else "", "wrap", width=24)
         w.day(sheet, row, 7, d.funding_deadline.date if d else None)
-        w.text(sheet, row, 8, rule_wording(d.funding_deadline.rule) if d else "", "wrap", width=24)
+        w.text(sheet, row, 8, source_words(rule_wording(d.funding_deadline.rule)) if d else "", "wrap", width=24)
         if this is not None:
             w.figure(sheet, row, 9, this.england.eligible_per_year)
-        w.text(sheet, row, 10, appraisal.source or "not recorded", "wrap", width=30)
+        w.text(sheet, row, 10, source_words(appraisal.source) or "not recorded", "wrap", width=30)
         w.text(sheet, row, 11, "yes" if getattr(appraisal, "is_example", False) else "no")
         row += 1
 
@@ -533,7 +535,7 @@ def _sources_sheet(w, figures, loaded, trusts, icbs, deadlines, growth_percent, 
             value = getattr(trust, name)
             w.number(sheet, row, col, value, style)
         sources = trust_sources.get(trust.id, {})
-        texts = sorted({(s.source + (" (planning estimate)" if s.is_estimate else "")) for s in sources.values() if s.source})
+        texts = sorted({(source_words(s.source) + (" (planning estimate)" if s.is_estimate else "")) for s in sources.values() if s.source})
         w.text(sheet, row, 2 + len(CAPACITY_FIELDS), "; ".join(texts) or "not recorded", "wrap", width=30)
         row += 1
 
@@ -546,7 +548,7 @@ def _sources_sheet(w, figures, loaded, trusts, icbs, deadlines, growth_percent, 
         w.text(sheet, row, 0, value.label or value.key, "wrap", width=34)
         w.number(sheet, row, 1, value.value)
         w.text(sheet, row, 2, value.unit)
-        w.text(sheet, row, 3, value.source, "wrap", width=50)
+        w.text(sheet, row, 3, source_words(value.source), "wrap", width=50)
         w.text(sheet, row, 4, "yes" if value.is_estimate else "no")
         row += 1
     w.text(sheet, row + 1, 0, f"Delivery costs: {result_tariff_source(loaded)}")

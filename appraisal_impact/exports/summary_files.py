@@ -5,30 +5,21 @@ ever hold list prices (see `summaries.py`), so neither can a file made from one.
 figures layer's (`appraisal_impact.figures`): a figure not yet known is a blank cell, and the row's
 "Not yet known because" column (CSV: the figure's own) gives the reason.
 
-Formula injection: text that begins with = + - @, a tab or a carriage return would be run as a formula
-by a spreadsheet that opens the file. Such text is prefixed with a single quote ('), which spreadsheets
-show as text. Numbers are written as numbers: they cannot hold a formula, and a negative headroom must
-stay a number.
+Formula injection: every file is written through `exports.safe_writer` (text never becomes a formula;
+text that begins like one is prefixed with a quote). Numbers are written as numbers.
 """
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+from .safe_writer import FORMULA_PREFIXES, csv_writer, neutralise, workbook as safe_workbook  # noqa: F401
+
 PDF_FONTS = '"Liberation Sans", "DejaVu Sans", Arial, sans-serif'
-
-
-def neutralise(value: Any) -> Any:
-    """Text a spreadsheet would take for a formula, made inert with a leading quote; anything else as is."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
 
 
 # --- the summary as tables ------------------------------------------------------------------------
@@ -266,7 +257,7 @@ def to_csv(summary: dict) -> bytes:
     """One row per figure: section, what the row is, which figure, its value (blank when not yet known) and
     why it is not yet known. UTF-8 with a BOM (for Excel)."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csv_writer(out, lineterminator="\r\n")
     writer.writerow(["Section", "Row", "Figure", "Value", "Not yet known because"])
     for table in summary_tables(summary):
         if table.name == "About":
@@ -288,11 +279,8 @@ def to_csv(summary: dict) -> bytes:
 
 def to_xlsx(summary: dict) -> bytes:
     """One sheet per table, headings bold, units in the headings, numbers as numbers, text never a formula."""
-    import xlsxwriter
-
     buffer = io.BytesIO()
-    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False,
-                                            "strings_to_urls": False, "strings_to_numbers": False})
+    workbook = safe_workbook(buffer)
     workbook.set_properties({"title": _title(summary), "subject": "Appraisal Impact summary",
                              "comments": summary["price_basis"]})
     bold = workbook.add_format({"bold": True, "text_wrap": True, "valign": "top"})

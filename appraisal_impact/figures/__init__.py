@@ -40,7 +40,14 @@ cell blank with a reason column; JSON gives null and the reason under "not_yet_k
 """
 
 from .build import ALLIANCE_CODE, build_figures, figures_of_loaded, growth_percent_of, pipeline_figures
-from .capacity import CAPACITY_AT_MONTHS, ResourceCapacity, capacity_figures, capacity_of_trust_row, trust_capacity
+from .capacity import (
+    CAPACITY_AT_MONTHS,
+    ResourceCapacity,
+    capacity_figures,
+    capacity_of_trust_row,
+    chair_capacity_of_trust_row,
+    trust_capacity,
+)
 from .periods import NEXT_12_MONTHS, STEADY_STATE, STEADY_STATE_WORDS, Period
 from .sets import (
     AppraisalFigures,
@@ -58,6 +65,6 @@ __all__ = [
     "ALLIANCE_CODE", "AppraisalFigures", "AppraisalTrustFigures", "CAPACITY_AT_MONTHS", "Figure", "GroupFigures",
     "Kind", "NEXT_12_MONTHS", "NOT_YET_KNOWN", "Period", "PeriodFigures", "PipelineFigures", "ROUNDING_NOTE",
     "Reasons", "ResourceCapacity", "STEADY_STATE", "STEADY_STATE_WORDS", "TrustFigures", "appraisal_reasons",
-    "build_figures", "capacity_figures", "capacity_of_trust_row", "figures_of_loaded", "growth_percent_of",
+    "build_figures", "capacity_figures", "capacity_of_trust_row", "chair_capacity_of_trust_row", "figures_of_loaded", "growth_percent_of",
     "number_text", "pipeline_figures", "rounding_note", "share_of", "total", "trust_capacity",
 ]

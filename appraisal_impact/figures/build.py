@@ -57,6 +57,7 @@ def build_figures(
     figures are all "not yet known" with that reason.
     """
     left_out = left_out or {}
+    left_out_problem = {str(key): item.problem for key, item in left_out.items()}
     grid_start = result.week_starts[0].date() if len(result.week_starts) else today
     n_weeks = len(result.week_starts)
     baselines = baselines or {}
@@ -71,8 +72,8 @@ def build_figures(
     for a, appraisal in enumerate(result.appraisals):
         funded = appraisal.key not in not_funded
         reasons = appraisal_reasons(appraisal, unpriced_regimens, funded=funded)
-        if int(appraisal.key) in left_out:
-            reasons = Reasons(everything=left_out[int(appraisal.key)].problem)
+        if appraisal.key in left_out_problem:
+            reasons = Reasons(everything=left_out_problem[appraisal.key])
         start_week = result.start_weeks[a]
         periods = standard_periods(grid_start, n_weeks, start_week, today,
                                    "the start date is not yet known" if funded else NOT_FUNDED)

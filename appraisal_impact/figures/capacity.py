@@ -70,6 +70,13 @@ def capacity_of_trust_row(trust) -> TrustCapacity:
     )
 
 
+def chair_capacity_of_trust_row(trust) -> Figure:
+    """A stored trust's bookable chair-hours a week, as the model and every capacity figure use it
+    (empty hours a day, days a week or utilisation take the core's planning defaults)."""
+    capacity = capacity_of_trust_row(trust)
+    return Figure.of(capacity.chair_hours_per_week, "chair-hours a week", Kind.RATE, "the number of chairs is not entered")
+
+
 @dataclass(frozen=True, eq=False)
 class ResourceCapacity:
     """One resource of one trust at the stated date ``at`` (units: ``unit``, a week).

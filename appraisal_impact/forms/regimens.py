@@ -251,3 +251,27 @@ class ConfidentialPriceForm(CheckedForm):
         invalid_message="The price must be an amount in pounds, like 1234.56",
     )
     note = StringField("Agreement or reference (optional)", [MaxLength(500, "The note must be 500 characters or fewer")])
+    versions = HiddenField()  # "alliance:0,RHM:2": each saved price's version when the page was opened
+    opened_at = HiddenField()
+
+
+class RegimenPhaseForm(FlaskForm):
+    """A later phase of a regimen: the regimen given next, the share going on and the gap before it."""
+
+    # the view checks the choice names a regimen ("Choose the regimen given in this phase")
+    phase_regimen = SelectField("Regimen given in this phase", coerce=str, validate_choice=False)
+    share_going_on_pct = NumberField(
+        "Patients who go on to this phase",
+        [Required("Enter the percentage of patients who go on to this phase"),
+         Between(0, 100, "The percentage who go on must be between 0 and 100")],
+        invalid_message="The percentage who go on must be a number, like 66",
+    )
+    gap_days = WholeNumberField(
+        "Gap before this phase",
+        [Required("Enter the gap before this phase in days, or 0 for none"),
+         Between(0, 730, "The gap must be between 0 and 730 days")],
+        invalid_message="The gap must be a whole number of days, like 56",
+    )
+    source = StringField("Source", [MaxLength(500, "The source must be 500 characters or fewer")])
+    version = HiddenField()
+    opened_at = HiddenField()

@@ -154,6 +154,18 @@ def start_summary_pdf(app: Flask, session: Session, user: User, *, summary: str,
     return submit(app, session, SUMMARY_PDF, params, requested_by=user)
 
 
+def remove_old_jobs(app: Flask, now) -> int:
+    """Forget jobs finished more than JOBS_KEEP_DAYS days before `now` (results and PDFs are not kept
+    for ever: the changes themselves are in the audit record). How many were removed."""
+    from datetime import timedelta
+
+    cutoff = now - timedelta(days=int(app.config["JOBS_KEEP_DAYS"]))
+    with Session(engine(app)) as session:
+        removed = job_queries.delete_finished_jobs(session=session, finished_before=cutoff)
+        session.commit()
+    return removed
+
+
 def result_lines(job: BackgroundJob) -> list[str]:
     return json.loads(job.result or "{}").get("lines", [])
 
@@ -166,3 +178,4 @@ def init_app(app: Flask) -> None:
         raise ValueError(f"JOBS_RUNNER must be one of {', '.join(RUNNERS)}, not {app.config['JOBS_RUNNER']!r}")
     app.config.setdefault("NICE_REFRESH_AT", "02:30")
     app.config.setdefault("JOBS_POLL_SECONDS", 2.0)
+    app.config.setdefault("JOBS_KEEP_DAYS", 30)

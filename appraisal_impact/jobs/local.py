@@ -17,7 +17,7 @@ from sqlmodel import Session
 
 from ..models import utcnow
 from ..queries import jobs as job_queries
-from . import NICE_REFRESH_ALL, engine, run_job
+from . import NICE_REFRESH_ALL, engine, remove_old_jobs, run_job
 from .schedule import due_night, nightly_params, nightly_params_json, refresh_time
 
 log = logging.getLogger(__name__)
@@ -74,10 +74,17 @@ def run_worker(app: Flask, *, stop: threading.Event | None = None) -> None:
     if interrupted:
         log.warning("%s job(s) were interrupted by the last stop of the worker", interrupted)
     log.info("Job worker started (local, polling every %ss)", app.config["JOBS_POLL_SECONDS"])
-    while not stop.is_set():
+    last_clean_up = None
+    while True:  # a round, then wait: a stop asked for during a job takes effect after it
         try:
+            now = utcnow()
+            if last_clean_up is None or (now - last_clean_up).total_seconds() > 3600:
+                if removed := remove_old_jobs(app, now):
+                    log.info("Removed %s finished job(s) older than %s days", removed, app.config["JOBS_KEEP_DAYS"])
+                last_clean_up = now
             work_once(app)
         except Exception:  # noqa: BLE001 - e.g. the database locked for a moment: keep serving
             log.exception("The job worker's round failed; trying again")
-        stop.wait(float(app.config["JOBS_POLL_SECONDS"]))
+        if stop.wait(float(app.config["JOBS_POLL_SECONDS"])):
+            break
     log.info("Job worker stopped")

@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 QUEUE = "appraisal_impact"
 RUN_JOB_TASK = "appraisal_impact.run_background_job"
 NIGHTLY_TASK = "appraisal_impact.nightly_nice_refresh"
+CLEAN_UP_TASK = "appraisal_impact.remove_old_jobs"
+CLEAN_UP_CRON = "15 4 * * *"  # daily, after the nightly backup and NICE refresh
 _EXTENSION = "appraisal_impact.procrastinate"
 
 
@@ -66,6 +68,22 @@ def make_queue(app: Flask) -> "procrastinate.App":
                 job_id = record(session, NICE_REFRESH_ALL, nightly_params(night),
                                 requested_by_name="nightly schedule").id
             run_job(app, job_id)
+
+    @queue.periodic(cron=CLEAN_UP_CRON, periodic_id="clean-up")
+    @queue.task(name=CLEAN_UP_TASK, queue=QUEUE, queueing_lock=CLEAN_UP_TASK)
+    async def remove_old_jobs(timestamp: int) -> None:
+        """Our finished jobs and procrastinate's own records of them, after JOBS_KEEP_DAYS days.
+        Async, so that it runs on the worker's loop with procrastinate's async job manager."""
+        import asyncio
+        from datetime import UTC, datetime
+
+        from . import remove_old_jobs as remove_our_jobs
+
+        now = datetime.fromtimestamp(timestamp, UTC).replace(tzinfo=None)
+        removed = await asyncio.to_thread(remove_our_jobs, app, now)
+        await queue.job_manager.delete_old_jobs(nb_hours=int(app.config["JOBS_KEEP_DAYS"]) * 24, queue=QUEUE,
+                                                include_failed=True)
+        log.info("Removed %s finished job(s) older than %s days", removed, app.config["JOBS_KEEP_DAYS"])
 
     return queue
 

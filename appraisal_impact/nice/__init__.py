@@ -5,6 +5,8 @@
 - ``classify``: is an appraisal title about cancer, and why
 - ``client``: one polite HTTP session (User-Agent, timeouts, retries, pause, conditional requests)
 - ``reader``: :func:`read_appraisal` and :func:`discover_cancer_appraisals`
+- ``saved``: the same reading for a page someone saved from their browser, and ``flask nice read-file``
+- ``statuses``: NICE's status words -> the tool's statuses (awaiting development ... published)
 """
 
 from .classify import CancerClassification, classify_title

@@ -32,8 +32,9 @@ _ID_NUMBER = re.compile(r"^ID[\s-]?(\d+)$", re.IGNORECASE)
 _TA_NUMBER = re.compile(r"^TA[\s-]?(\d+)$", re.IGNORECASE)
 # Proposed projects live under /awaiting-development/, discontinued ones under /discontinued/ (NICE redirects
 # /indevelopment/ there), and terminated TAs under /guidance/terminated/taNNNN.
+# Consultation pages live at /guidance/gid-…/consultation/….
 _URL_GID = re.compile(
-    r"^/guidance/(?:indevelopment|awaiting-development|discontinued|topic-selection)/(gid-[a-z]+\d+)(?:/|$)",
+    r"^/guidance/(?:(?:indevelopment|awaiting-development|discontinued|topic-selection)/)?(gid-[a-z]+\d+)(?:/|$)",
     re.IGNORECASE,
 )
 _URL_TA = re.compile(r"^/guidance/(?:terminated/)?(ta\d+)(?:/|$)", re.IGNORECASE)

@@ -62,3 +62,13 @@ def interrupted_jobs(*, session: Session, started_before: datetime) -> list[Back
         select(BackgroundJob).where(BackgroundJob.state == "running",
                                     col(BackgroundJob.started_at) < started_before)
     ))
+
+
+def delete_finished_jobs(*, session: Session, finished_before: datetime) -> int:
+    """Forget jobs that finished before this time (their results and PDFs); how many. The caller commits."""
+    from sqlalchemy import delete
+
+    return session.execute(
+        delete(BackgroundJob).where(col(BackgroundJob.state).in_(("done", "failed")),
+                                    col(BackgroundJob.finished_at) < finished_before)
+    ).rowcount

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlmodel import Session, col, func, select
 
 from ..models import (
+    RegimenPhase,
     Appraisal,
     AppraisalRegimen,
     AuditEntry,
@@ -96,6 +97,28 @@ def appraisals_using(*, session: Session, regimen_id: int) -> list[AppraisalUse]
         .order_by(Appraisal.title)
     )
     return [AppraisalUse(link, appraisal) for link, appraisal in session.exec(query)]
+
+
+def phases_of(*, session: Session, regimen_id: int) -> list[tuple[RegimenPhase, Regimen]]:
+    """A regimen's later phases (2, 3, ...), each with the regimen given in it."""
+    query = (
+        select(RegimenPhase, Regimen)
+        .join(Regimen, Regimen.id == RegimenPhase.phase_regimen_id)
+        .where(RegimenPhase.regimen_id == regimen_id)
+        .order_by(RegimenPhase.position)
+    )
+    return list(session.exec(query))
+
+
+def regimens_with_phase(*, session: Session, regimen_id: int) -> list[tuple[RegimenPhase, Regimen]]:
+    """The regimens this one is a later phase of, with the phase row."""
+    query = (
+        select(RegimenPhase, Regimen)
+        .join(Regimen, Regimen.id == RegimenPhase.regimen_id)
+        .where(RegimenPhase.phase_regimen_id == regimen_id)
+        .order_by(Regimen.name)
+    )
+    return list(session.exec(query))
 
 
 def list_drugs(*, session: Session) -> list[Drug]:

@@ -11,6 +11,7 @@ import secrets
 
 from flask import Flask, current_app, g, make_response, render_template, request, send_from_directory
 from flask_login import current_user
+from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
@@ -169,7 +170,15 @@ def _error_page(template: str, status: int, **context):
 
 
 def _bad_request(error):
-    return _error_page("errors/400.html", 400, reason=getattr(error, "description", None) if isinstance(error, HTTPException) else None)
+    """400: a form sent without its token (expired, or from elsewhere), or anything else the service cannot use."""
+    if isinstance(error, CSRFError):
+        reason = ("The form had expired or was not sent from this service, so nothing was saved. "
+                  "Go back, reload the page and enter your change again.")
+    elif isinstance(error, HTTPException) and error.description != type(error).description:
+        reason = error.description  # a reason the service gave in words a person reads
+    else:
+        reason = None
+    return _error_page("errors/400.html", 400, reason=reason)
 
 
 def _not_found(_error):

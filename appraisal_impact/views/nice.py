@@ -113,7 +113,8 @@ def _read_from_nice(session, reference: str, failure_note: str = ""):
         with nice_client() as client:
             return nice_sync.preview_add(reference, client), None
     except NiceFetchError as error:
-        return None, _reference_error(session, reference, f"{error}{failure_note}", 502)
+        hint = nice_sync.fallback_hint(error)
+        return None, _reference_error(session, reference, f"{error}{failure_note if not hint else ''}{hint}", 502)
 
 
 @bp.route("/nice")

@@ -14,6 +14,7 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import audit, preview
@@ -22,7 +23,10 @@ from ..db import get_session
 from ..forms import ConfidentialPriceForm, DrugForm, PackForm, RegimenForm, error_list
 from ..forms.fields import format_number
 from ..forms.regimens import CLINIC_TYPES, HRG_FIRST, MAX_COMPONENTS, choices_with, options
-from ..models import AuditEntry, ConfidentialPrice, DoseBasis, Drug, DrugPack, Regimen, RegimenComponent, Trust, utcnow
+from ..forms.regimens import RegimenPhaseForm
+from ..models import (
+    AuditEntry, ConfidentialPrice, DoseBasis, Drug, DrugPack, Regimen, RegimenComponent, RegimenPhase, Trust, utcnow,
+)
 from ..queries import list_trusts
 from ..queries import editing as editing_queries
 from ..queries import regimens as regimen_queries
@@ -162,6 +166,8 @@ def show(regimen_id: int):
         own_override=own_override,
         history=readable_history(regimen_queries.audit_entries(session=session, entity="regimen", entity_ids=[regimen.id])),
         may_edit=current_user.may_edit_library,
+        phases=regimen_queries.phases_of(session=session, regimen_id=regimen.id),
+        phase_of=regimen_queries.regimens_with_phase(session=session, regimen_id=regimen.id),
     )
 
 
@@ -593,9 +599,32 @@ def _confidential_choices() -> list[tuple[str, str]]:
     return options(*choices)
 
 
+def _price_versions(session, pack_id: int, choices) -> dict[str, int]:
+    """For each choice ("alliance" or a trust's code), the version of its saved price for this pack (0: none)."""
+    versions = {}
+    for choice in choices:
+        trust = None if choice.value == "alliance" else editing_queries.get_trust(session=session, ods_code=choice.value)
+        saved = regimen_queries.confidential_price_for(session=session, pack_id=pack_id, trust_id=trust.id if trust else None)
+        versions[choice.value] = saved.version if saved else 0
+    return versions
+
+
+def _posted_versions(text: str | None) -> dict[str, int]:
+    """'alliance:0,RHM:2' → {'alliance': 0, 'RHM': 2}; anything unreadable is left out (and so taken as 0)."""
+    versions = {}
+    for part in (text or "").split(","):
+        key, _, number = part.partition(":")
+        if key and number.isdigit():
+            versions[key] = int(number)
+    return versions
+
+
 @bp.route("/packs/<int:pack_id>/confidential-price", methods=["GET", "POST"])
 def confidential_price(pack_id: int):
-    """Enter a confidential (PAS) price for a pack: commercial in confidence, kept apart from list prices."""
+    """Enter a confidential (PAS) price for a pack: commercial in confidence, kept apart from list prices.
+
+    Each saved price has a version, as the page had it when opened: a save that finds another person's
+    price saved since (new, changed or removed) changes nothing and shows a conflict (409)."""
     session = get_session()
     pack = get_or_404(session, DrugPack, pack_id)
     drug_row = session.get(Drug, pack.drug_id)
@@ -603,6 +632,9 @@ def confidential_price(pack_id: int):
     require(bool(choices) and current_user.may_edit_library)
     form = ConfidentialPriceForm()
     form.trust.choices = choices
+    if request.method == "GET":
+        form.versions.data = ",".join(f"{k}:{v}" for k, v in _price_versions(session, pack.id, choices).items())
+        form.opened_at.data = utcnow().isoformat(timespec="seconds")
     if request.method == "POST" and form.validate():
         trust = None
         if form.trust.data != "alliance":
@@ -611,22 +643,36 @@ def confidential_price(pack_id: int):
                 abort(400)
         require(current_user.may_see_confidential(trust.id if trust else None))
         actor = current_actor()
+        expected = _posted_versions(form.versions.data).get(form.trust.data, 0)
+        values = {"price": form.price.data, "note": (form.note.data or "").strip()}
         existing = regimen_queries.confidential_price_for(session=session, pack_id=pack.id, trust_id=trust.id if trust else None)
-        if existing is None:
-            existing = ConfidentialPrice(drug_pack_id=pack.id, trust_id=trust.id if trust else None, price=form.price.data,
-                                         note=(form.note.data or "").strip(), entered_by_id=actor.user_id)
-            session.add(existing)
-            session.flush()
-            audit.record(session, actor, existing, "create", new=f"{drug_row.name} {pack.description}: {as_text(form.price.data)}")
-        else:
-            for name, new_value in (("price", form.price.data), ("note", (form.note.data or "").strip())):
-                old = getattr(existing, name)
-                if as_text(old) != as_text(new_value):
-                    audit.record(session, actor, existing, "update", name, old, new_value)
-                    setattr(existing, name, new_value)
-            existing.entered_by_id, existing.entered_at = actor.user_id, utcnow()
-            session.add(existing)
-        session.commit()
+        try:
+            if existing is None:
+                if expected != 0:  # removed since the page was opened
+                    raise EditConflict(ConfidentialPrice(drug_pack_id=pack.id, price=0, version=0), expected)
+                existing = ConfidentialPrice(drug_pack_id=pack.id, trust_id=trust.id if trust else None,
+                                             entered_by_id=actor.user_id, **values)
+                session.add(existing)
+                session.flush()  # a price saved by someone else at this moment breaks the unique rule here
+                audit.record(session, actor, existing, "create", new=f"{drug_row.name} {pack.description}: {as_text(form.price.data)}")
+            else:
+                audit.apply_changes(session, actor, existing, values, expected_version=expected)
+                existing.entered_by_id, existing.entered_at = actor.user_id, utcnow()
+                session.add(existing)
+            session.commit()
+        except (EditConflict, StaleDataError, IntegrityError):
+            session.rollback()
+            current = regimen_queries.confidential_price_for(session=session, pack_id=pack.id, trust_id=trust.id if trust else None)
+            if current is not None:
+                session.refresh(current)
+            who = trust.name if trust else "every trust in the alliance"
+            return conflict_page(
+                what="confidential price", back_url=url_for("regimens.confidential_price", pack_id=pack.id),
+                row_label=f"{drug_row.name} {pack.description}, for {who}", entity="confidentialprice",
+                entity_ids=[current.id] if current is not None else [], since=opened_at(form),
+                differences=differences_between(values, current) if current is not None
+                else [Difference("Price", as_text(values["price"]), "not set (removed)")],
+            )
         flash("The confidential price is saved. Only people allowed to see confidential prices will see it.")
         return redirect(url_for("regimens.drug", drug_id=drug_row.id))
     return form_page("regimens/confidential_price.html", form, drug=drug_row, pack=pack,
@@ -648,3 +694,103 @@ def confidential_price_remove(price_id: int):
     session.commit()
     flash("The confidential price is removed.")
     return redirect(url_for("regimens.drug", drug_id=pack.drug_id))
+
+
+# --- phases: a regimen given in phases (it is phase 1; each later phase is another regimen) ----------
+
+
+def _phase_form(session, regimen: Regimen, *, opened: bool = False, obj=None) -> RegimenPhaseForm:
+    """The phase form: as posted, or freshly ``opened`` (from ``obj`` when changing a phase)."""
+    form = RegimenPhaseForm(formdata=None, obj=obj) if opened else RegimenPhaseForm()
+    others = [r for r in regimen_queries.all_regimens(session=session) if r.id != regimen.id]
+    form.phase_regimen.choices = options(("", "Choose a regimen"), *((str(r.id), r.name) for r in others))
+    return form
+
+
+def _phase_values(session, form: RegimenPhaseForm) -> dict[str, Any] | None:
+    """The phase's values, or None (with the error beside the field) when no other regimen is chosen."""
+    phase_regimen = session.get(Regimen, int(form.phase_regimen.data)) if (form.phase_regimen.data or "").isdigit() else None
+    if phase_regimen is None:
+        form.phase_regimen.errors.append("Choose the regimen given in this phase")
+        return None
+    return {
+        "phase_regimen_id": phase_regimen.id,
+        "share_going_on_pct": form.share_going_on_pct.data,
+        "gap_days": int(form.gap_days.data),
+        "source": (form.source.data or "").strip(),
+    }
+
+
+@bp.route("/regimens/<int:regimen_id>/phases/new", methods=["GET", "POST"])
+def phase_new(regimen_id: int):
+    """Add a later phase to a regimen: the regimen given next, the share going on, the gap before it."""
+    session = get_session()
+    regimen = get_or_404(session, Regimen, regimen_id)
+    require(current_user.may_edit_library)
+    phases = regimen_queries.phases_of(session=session, regimen_id=regimen.id)
+    if request.method == "GET":
+        form = _phase_form(session, regimen, opened=True)
+        form.share_going_on_pct.data, form.gap_days.data, form.version.data = 100, 0, "0"
+        return form_page("regimens/phase.html", form, regimen=regimen, phase=None, position=len(phases) + 2)
+    form = _phase_form(session, regimen)
+    values = _phase_values(session, form) if form.validate() else None
+    if values is None:
+        return form_page("regimens/phase.html", form, regimen=regimen, phase=None, position=len(phases) + 2)
+    position = max([phase.position for phase, _ in phases] + [1]) + 1
+    phase = RegimenPhase(regimen_id=regimen.id, position=position, **values)
+    session.add(phase)
+    phase_name = session.get(Regimen, values["phase_regimen_id"]).name
+    audit.record_created(session, current_actor(), phase,
+                         f"{regimen.name}, phase {position}: {phase_name}, {format_number(values['share_going_on_pct'])}% go on, "
+                         f"gap {values['gap_days']} days")
+    session.commit()
+    flash(f"Phase {position} is added.")
+    return redirect(url_for("regimens.show", regimen_id=regimen.id))
+
+
+@bp.route("/regimen-phases/<int:phase_id>/edit", methods=["GET", "POST"])
+def phase_edit(phase_id: int):
+    """Change a later phase: its regimen, the share going on, the gap before it."""
+    session = get_session()
+    phase = get_or_404(session, RegimenPhase, phase_id)
+    regimen = session.get(Regimen, phase.regimen_id)
+    require(current_user.may_edit_library)
+    if request.method == "GET":
+        form = _phase_form(session, regimen, opened=True, obj=phase)
+        form.phase_regimen.data = str(phase.phase_regimen_id)
+        stamp_opened(form, phase)
+        return form_page("regimens/phase.html", form, regimen=regimen, phase=phase, position=phase.position)
+    form = _phase_form(session, regimen)
+    values = _phase_values(session, form) if form.validate() else None
+    if values is None:
+        return form_page("regimens/phase.html", form, regimen=regimen, phase=phase, position=phase.position)
+    since = opened_at(form)
+    try:
+        changes = audit.apply_changes(session, current_actor(), phase, values, expected_version=posted_version(form))
+        session.commit()
+    except (EditConflict, StaleDataError):
+        session.rollback()
+        current = session.get(RegimenPhase, phase_id)
+        session.refresh(current)
+        return conflict_page(
+            what="phase", back_url=url_for("regimens.phase_edit", phase_id=phase_id),
+            row_label=f"{regimen.name}, phase {current.position}", entity="regimenphase", entity_ids=[phase_id],
+            since=since, differences=differences_between(values, current),
+        )
+    flash(f"Phase {phase.position} is saved." if changes else "Nothing had changed: nothing was saved.")
+    return redirect(url_for("regimens.show", regimen_id=regimen.id))
+
+
+@bp.route("/regimen-phases/<int:phase_id>/remove", methods=["POST"])
+def phase_remove(phase_id: int):
+    """Remove a later phase (on the record)."""
+    session = get_session()
+    phase = get_or_404(session, RegimenPhase, phase_id)
+    require(current_user.may_edit_library)
+    regimen_id, position = phase.regimen_id, phase.position
+    phase_name = session.get(Regimen, phase.phase_regimen_id).name
+    audit.record_deleted(session, current_actor(), phase, f"phase {position}: {phase_name}")
+    session.delete(phase)
+    session.commit()
+    flash(f"Phase {position} is removed.")
+    return redirect(url_for("regimens.show", regimen_id=regimen_id))

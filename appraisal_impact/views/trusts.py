@@ -6,7 +6,8 @@ from flask import Blueprint, abort, render_template
 
 from .. import queries
 from ..db import get_session
-from ..models import Icb, Trust
+from ..figures import chair_capacity_of_trust_row
+from ..models import Icb
 
 bp = Blueprint("trusts", __name__)
 
@@ -24,15 +25,6 @@ CAPACITY_FIELDS = [
 ]
 
 
-def chair_hours_capacity(trust: Trust) -> float | None:
-    """Chairs × hours a day × days a week × target utilisation [chair hours/week] (domain.md §4.10)."""
-    parts = (trust.chairs, trust.chair_hours_per_day, trust.days_per_week, trust.target_utilisation)
-    if any(p is None for p in parts):
-        return None
-    chairs, hours, days, utilisation = parts
-    return chairs * hours * days * utilisation
-
-
 @bp.route("/trusts")
 def index():
     """Every trust in the alliance, by ICB, with its capacity."""
@@ -40,7 +32,7 @@ def index():
     icbs = queries.list_icbs(session=session)
     trusts_by_icb = {icb.id: queries.list_trusts(session=session, icb_id=icb.id) for icb in icbs}
     return render_template(
-        "trusts/index.html", icbs=icbs, trusts_by_icb=trusts_by_icb, chair_hours_capacity=chair_hours_capacity
+        "trusts/index.html", icbs=icbs, trusts_by_icb=trusts_by_icb, chair_hours_capacity=chair_capacity_of_trust_row
     )
 
 
@@ -57,6 +49,6 @@ def show(ods_code: str):
         icb=session.get(Icb, trust.icb_id),
         fields=CAPACITY_FIELDS,
         sources=queries.figure_sources(session=session, entity="trust", entity_id=trust.id),
-        capacity=chair_hours_capacity(trust),
+        capacity=chair_capacity_of_trust_row(trust),
         history=queries.audit_trail(session=session, entity="trust", entity_id=trust.id),
     )

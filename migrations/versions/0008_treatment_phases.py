@@ -25,6 +25,7 @@ def upgrade() -> None:
     sa.Column('share_going_on_pct', sa.Float(), nullable=False),
     sa.Column('gap_days', sa.Integer(), nullable=False),
     sa.Column('source', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['phase_regimen_id'], ['regimen.id'], ),
     sa.ForeignKeyConstraint(['regimen_id'], ['regimen.id'], ),
     sa.PrimaryKeyConstraint('id'),

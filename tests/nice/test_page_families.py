@@ -143,3 +143,14 @@ def test_feed_status_spellings_are_nice_page_words():
 
     assert parse_indev_feed(read_feed).status == "Impacted by COVID-19"  # the feed says "ImpactedByCOVID19"
     assert parse_indev_feed(fixture_text("indev-feed_project_gid-ta10914.json")).status == "In progress"
+
+
+def test_consultation_addresses_name_their_project():
+    # NICE's in-consultation search response links to /guidance/gid-ta10478/consultation/html-content-3.
+    from appraisal_impact.nice.parse import parse_search_results
+
+    listing = parse_search_results(more_fixture_text("search-api_guidance-inconsultation.json"))
+    venetoclax = next(e for e in listing.entries if e.title.startswith("Venetoclax"))
+    assert venetoclax.reference == parse_reference("GID-TA10478")
+    assert parse_reference("https://www.nice.org.uk/guidance/gid-ta10478/consultation/html-content-3").value == \
+        "GID-TA10478"

@@ -109,3 +109,15 @@ def test_json_that_is_not_nice_exits_1(app, tmp_path):
     result = read_file(app, saved)
     assert result.exit_code == 1
     assert "JSON that is neither a NICE project feed nor NICE search results" in result.stderr
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in NICE_MORE_FIXTURES.iterdir() if p.suffix == ".json"))
+def test_every_file_in_nice_more_is_read(name):
+    from datetime import UTC, datetime
+
+    from appraisal_impact.nice.saved import describe_saved_page
+
+    described = describe_saved_page((NICE_MORE_FIXTURES / name).read_text(encoding="utf-8"),
+                                    read_at=datetime(2026, 3, 2, tzinfo=UTC))
+    assert described["kind"] in {"indev_feed", "search_results", "projects_feed"}
+    assert described["could_not_read"] == []

@@ -253,3 +253,15 @@ def test_discover_list_of_unexpected_shape_fails(fake_nice, client):
     fake_nice.add(_list_path(page=1, page_size=50), Reply(200, "<h1>Maintenance</h1>"))
     with pytest.raises(NiceFetchError, match="the list page did not look as expected: no __NEXT_DATA__ and no results"):
         discover_appraisals(client)
+
+
+@pytest.mark.parametrize("listed_title", [
+    "Bevacizumab for untreated malignant pleural mesothelioma (ID1183)",
+    "Bevacizumab for untreated malignant pleural mesothelioma ID1183",
+    "Bevacizumab for untreated malignant pleural mesothelioma [1183]",
+    "Bevacizumab for untreated malignant pleural mesothelioma [ID1183 ]",
+])
+def test_id_number_look_up_reads_every_title_form(fake_nice, client, listed_title):
+    # Forms from NICE's feed of all projects (issue 12, point 4): the old reader only knew "[ID1183]".
+    fake_nice.add(_list_path(query="ID1183"), Reply(200, _list_page([_document(listed_title, "GID-TAG480")], total=1)))
+    assert resolve_id_number("ID1183", client) == parse_reference("GID-TAG480")
