@@ -10,7 +10,6 @@ the API's own (:mod:`.api`).
 
 from __future__ import annotations
 
-import csv
 import io
 import math
 from datetime import UTC, date, datetime
@@ -21,7 +20,7 @@ from flask import Blueprint, Response, jsonify, request, url_for
 from .. import queries
 from ..auth import csrf
 from ..db import get_session
-from ..exports.summary_files import neutralise
+from ..exports.safe_writer import csv_writer
 from ..figures.series import COLUMNS, COMPONENTS, FREQUENCIES, LEVELS, MEASURES, add_up, time_series
 from ..planning import deadlines_for
 from ..queries.regimens import all_regimens
@@ -118,22 +117,16 @@ def _answer(rows: list[dict], columns: tuple[str, ...], csv_twin: bool, filename
     chosen, paging = _page(rows, csv_twin=csv_twin)
     if csv_twin:
         text = io.StringIO()
-        writer = csv.DictWriter(text, fieldnames=list(columns), extrasaction="ignore", lineterminator="\r\n")
-        writer.writeheader()
+        writer = csv_writer(text, lineterminator="\r\n")  # the app's one safe writer: text never a formula
+        writer.writerow(columns)
         for row in chosen:
-            writer.writerow({k: ("" if v is None else _csv_safe(v)) for k, v in row.items()})
+            # floats are written with every digit (csv uses repr), and stay numbers even when negative
+            writer.writerows([["" if row.get(column) is None else row[column] for column in columns]])
         response = Response(text.getvalue(), mimetype="text/csv")
         response.headers["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
         response.headers["X-Total-Rows"] = str(paging["total_rows"])
         return response
     return jsonify({"generated_at": _timestamp(datetime.now(UTC)), **about, **paging, "rows": chosen})
-
-
-def _csv_safe(value):
-    """Text a spreadsheet would take for a formula made inert (the exports' own rule); numbers unrounded."""
-    if isinstance(value, float):
-        return repr(value)  # every digit the model has
-    return neutralise(value)
 
 
 # --- time series ---------------------------------------------------------------------------------
