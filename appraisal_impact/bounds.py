@@ -89,6 +89,8 @@ BOUNDS: dict[str, Bound] = {
     "regimen.max_cycles": Bound("The maximum number of cycles", 1, 1000, "", "", whole=True),
     "regimen.median_time_on_treatment_days": Bound("The median time on treatment", 1, 3650, "days", "at most 10 years"),
     "regimen.max_years": Bound("The stop rule", 0, 10, "years", "", above=True),
+    "regimenphase.share_going_on_pct": Bound("The percentage who go on", 0, 100, "%", "a share of the patients"),
+    "regimenphase.gap_days": Bound("The gap before this phase", 0, 730, "days", "at most two years", whole=True),
     "regimen.verification_minutes_per_cycle": Bound("Verification minutes", 0, 240, "", _MINUTES),
     "regimen.clinic_minutes": Bound("Clinic minutes", 0, 240, "", "a clinic appointment is at most 4 hours"),
     "regimen.clinic_every_n_cycles": Bound("How often the clinic is", 1, 52, "cycles", "", whole=True),

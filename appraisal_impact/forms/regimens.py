@@ -255,7 +255,7 @@ class ConfidentialPriceForm(CheckedForm):
     opened_at = HiddenField()
 
 
-class RegimenPhaseForm(FlaskForm):
+class RegimenPhaseForm(CheckedForm):
     """A later phase of a regimen: the regimen given next, the share going on and the gap before it."""
 
     # the view checks the choice names a regimen ("Choose the regimen given in this phase")
@@ -263,13 +263,13 @@ class RegimenPhaseForm(FlaskForm):
     share_going_on_pct = NumberField(
         "Patients who go on to this phase",
         [Required("Enter the percentage of patients who go on to this phase"),
-         Between(0, 100, "The percentage who go on must be between 0 and 100")],
+         InBounds("regimenphase.share_going_on_pct")],
         invalid_message="The percentage who go on must be a number, like 66",
     )
     gap_days = WholeNumberField(
         "Gap before this phase",
         [Required("Enter the gap before this phase in days, or 0 for none"),
-         Between(0, 730, "The gap must be between 0 and 730 days")],
+         InBounds("regimenphase.gap_days")],
         invalid_message="The gap must be a whole number of days, like 56",
     )
     source = StringField("Source", [MaxLength(500, "The source must be 500 characters or fewer")])
