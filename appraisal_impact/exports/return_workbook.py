@@ -254,6 +254,11 @@ def _summary_sheet(w, figures, trusts, areas, prices_text, confidential, prepare
                "are the tool's example data (dates moved for demonstration), not real NICE appraisals: "
                + "; ".join(examples), "warning")
         row += 1
+    if figures.left_out:
+        w.text(sheet, row, 0, "Appraisals left out", "warning")
+        w.text(sheet, row, 1, "Not yet known until a figure is corrected: " + "; ".join(
+            f"{item.title} ({item.problem})" for item in figures.left_out.values()), "warning")
+        row += 1
     row += 1
     at = next((r.at for t in figures.trusts.values() for r in t.capacity), None)
     w.text(sheet, row, 0, "Capacity, headroom and run-out by resource" + (f" (headroom on {at:%d %B %Y}, 12 months on)" if at else ""), "bold")
