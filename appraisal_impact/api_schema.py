@@ -152,6 +152,10 @@ def openapi_document() -> dict[str, Any]:
                                   "content": {"application/json": {"schema": {"type": "object"}}}}},
         }},
     }
+    from . import api_data_schema  # the analysts' tables: series and lists, with CSV twins
+
+    paths.update(api_data_schema.paths())
+    components.update(api_data_schema.SCHEMAS)
     return {
         "openapi": "3.1.0",
         "info": {
@@ -168,6 +172,7 @@ def openapi_document() -> dict[str, Any]:
         "servers": [{"url": "/", "description": "This tool"}],
         "security": [{"bearerToken": []}],
         "tags": [{"name": "figures", "description": "Pipeline, appraisal, ICB and trust figures"},
+                 {"name": "tables", "description": "Long-format time series and lists for Power BI and Excel"},
                  {"name": "about", "description": "About the API"}],
         "paths": paths,
         "components": {

@@ -23,7 +23,7 @@ import dataclasses
 import json
 import math
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import numpy as np
@@ -338,8 +338,8 @@ def _plain(value: Any) -> Any:
         return [_plain(item) for item in value]
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, datetime):
-        return value.replace(microsecond=0).isoformat()
+    if isinstance(value, datetime):  # stored timestamps are naive UTC: say so
+        return (value if value.tzinfo else value.replace(tzinfo=UTC)).replace(microsecond=0).isoformat()
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, (np.integer,)):

@@ -55,6 +55,19 @@ def _block(sheet, title: str) -> dict[str, dict[str, object]]:
     return block
 
 
+def _rows_block(sheet, title: str) -> dict[str, dict[str, object]]:
+    """{row label: {column heading: value}} for a block headed `title` with one row per period."""
+    rows = list(sheet.iter_rows(values_only=True))
+    start = next(i for i, row in enumerate(rows) if row[0] == title)
+    header = rows[start + 1]
+    block = {}
+    for row in rows[start + 2:]:
+        if row[0] is None:
+            break
+        block[row[0]] = {header[c]: row[c] for c in range(1, len(header)) if header[c] is not None}
+    return block
+
+
 def _facts(book) -> dict[str, object]:
     """The label/value pairs at the top of the sources sheet (first occurrence of each label)."""
     facts: dict[str, object] = {}
@@ -67,7 +80,7 @@ def _facts(book) -> dict[str, object]:
 def test_one_sheet_per_trust_and_a_sources_sheet(client, tiny):
     sign_in(client, tiny["viewer"])
     response, book = _workbook(client)
-    assert book.sheetnames == ["Assumptions and sources", "TST"]
+    assert book.sheetnames == ["Summary", "Assumptions and sources", "ICB QXX", "TST"]
     assert "attachment" in response.headers["Content-Disposition"]
     assert "demand-and-capacity-return" in response.headers["Content-Disposition"]
 
@@ -78,7 +91,7 @@ def test_figures_by_financial_year_and_quarter_match_the_hand_worked_case(client
     sheet = book["TST"]
     assert sheet["A1"].value == "Test Hospital NHS Trust (TST)"
     years = _block(sheet, "By financial year (April to March)")
-    quarters = _block(sheet, "By quarter of the financial year")
+    quarters = _rows_block(sheet, "By quarter of the financial year")
     # Grid: 260 Mondays from 1 June 2026. The figures layer counts a financial year by days: 2026/27 is on the
     # grid from 1 June 2026 to 31 March 2027, 304 days = 43.43 weeks (a part-year, labelled so).
     part = "2026/27 (from 1 June 2026)"
@@ -95,11 +108,11 @@ def test_figures_by_financial_year_and_quarter_match_the_hand_worked_case(client
     assert years["New patients starting treatment"]["2027/28"] == pytest.approx(10 * 366 / 7, abs=0.01)
     assert years["Chair time a week"]["2027/28"] == pytest.approx(10, abs=0.005)
     # 2026/27 Q2 (July–September: 92 days), from 10 August: 52 days → 74.29 patients
-    assert quarters["Weeks in the period"]["2026/27 Q2"] == pytest.approx(92 / 7, abs=0.005)
-    assert quarters["New patients starting treatment"]["2026/27 Q2"] == pytest.approx(10 * 52 / 7, abs=0.01)
-    assert quarters["Chair time a week"]["2026/27 Q1 (from 1 June 2026)"] == 0  # June 2026: before the start
+    assert quarters["2026/27 Q2"]["Weeks in the quarter"] == pytest.approx(92 / 7, abs=0.005)
+    assert quarters["2026/27 Q2"]["New patients starting (patients)"] == pytest.approx(10 * 52 / 7, abs=0.01)
+    assert quarters["2026/27 Q1 (from 1 June 2026)"]["Chair time a week (chair hours a week)"] == 0  # before the start
     # List prices: £1,000 a vial + £174 SB12Z delivery per patient.
-    assert years["Drug cost"]["2027/28"] == pytest.approx(10 * 366 / 7 * 1000, abs=0.01)
+    assert years["Drug cost (net)"]["2027/28"] == pytest.approx(10 * 366 / 7 * 1000, abs=0.01)
     assert years["Total cost (net)"]["2027/28"] == pytest.approx(10 * 366 / 7 * 1174, abs=0.01)
 
 
@@ -113,7 +126,7 @@ def test_sources_sheet_says_list_prices_and_names_the_assumptions(client, tiny):
     assert "Testumab for testing" in text and "hand-worked test case" in text
     assert "interim funding" in text  # the rule behind the effective start
     # 366 days of 10 patients a week at £1,000 (list price) each
-    assert _block(book["TST"], "By financial year (April to March)")["Drug cost"]["2027/28"] == pytest.approx(10 * 366 / 7 * 1000, abs=0.01)
+    assert _block(book["TST"], "By financial year (April to March)")["Drug cost (net)"]["2027/28"] == pytest.approx(10 * 366 / 7 * 1000, abs=0.01)
 
 
 def test_confidential_prices_only_on_request_by_someone_allowed(client, tiny):
@@ -123,7 +136,7 @@ def test_confidential_prices_only_on_request_by_someone_allowed(client, tiny):
     cells = _facts(book)
     assert cells["Prices"].startswith("CONFIDENTIAL prices included")
     # at the confidential £600 a vial
-    assert _block(book["TST"], "By financial year (April to March)")["Drug cost"]["2027/28"] == pytest.approx(10 * 366 / 7 * 600, abs=0.01)
+    assert _block(book["TST"], "By financial year (April to March)")["Drug cost (net)"]["2027/28"] == pytest.approx(10 * 366 / 7 * 600, abs=0.01)
 
 
 def test_viewer_may_not_download_confidential_prices(client, tiny):
@@ -135,7 +148,7 @@ def test_seeded_return_for_one_icb(client, users, app):
     app.config["TODAY"] = date(2026, 6, 1)
     sign_in(client, users["alliance"])
     _, book = _workbook(client, "/dashboard/return.xlsx?icb=QVV")
-    assert book.sheetnames == ["Assumptions and sources", "RBD", "R0D"]  # by trust name
+    assert book.sheetnames == ["Summary", "Assumptions and sources", "ICB QVV", "RBD", "R0D"]  # trusts by name
     cells = _facts(book)
     assert cells["Trusts"] == "the trusts of NHS Dorset Integrated Care Board"
     by_appraisal = list(book["R0D"].iter_rows(values_only=True))

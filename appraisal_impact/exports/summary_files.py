@@ -341,11 +341,12 @@ def _no_fetching(url: str, *args, **kwargs):
 
 
 def to_pdf(html: str) -> bytes:
-    """The print document's HTML (styles inlined) as a PDF (WeasyPrint), in local fonts, A4."""
+    """The print document's HTML (styles inlined) as a tagged PDF (WeasyPrint, PDF/UA-1), in local fonts, A4."""
     from weasyprint import CSS, HTML
 
     fonts = CSS(string=f"body {{ font-family: {PDF_FONTS}; }}")
-    return HTML(string=html, url_fetcher=_no_fetching).write_pdf(stylesheets=[fonts])
+    # tagged (PDF/UA-1): headings, tables, lists and figures are in the structure tree screen readers read
+    return HTML(string=html, url_fetcher=_no_fetching).write_pdf(stylesheets=[fonts], pdf_variant="pdf/ua-1", pdf_tags=True)
 
 
 def pdf_text(pdf_html: str) -> str:

@@ -158,8 +158,31 @@ def _roll_back() -> None:
             pass
 
 
+# What an API client reads for each status (the API answers in JSON, never with an HTML page).
+API_ERRORS = {
+    400: "Bad request", 403: "Forbidden", 404: "Not found", 405: "Method not allowed: the API only reads (GET)",
+    409: "Conflict", 410: "Gone", 413: "Request too large", 500: "Something went wrong on the server",
+    503: "The service is unavailable: try again in a minute",
+}
+
+
+def _is_api_request() -> bool:
+    return request.path == "/api" or request.path.startswith("/api/")
+
+
+def _api_error(status: int, message: str | None = None):
+    from flask import jsonify
+
+    response = jsonify(error=message or API_ERRORS.get(status, "Error"), status=status)
+    response.status_code = status
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def _error_page(template: str, status: int, **context):
     _roll_back()
+    if _is_api_request():
+        return _api_error(status, context.get("reason"))
     response = make_response(render_template(template, **context), status)
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -235,6 +258,10 @@ def _database_unavailable(error):
     g.database_unavailable = True
     g._login_user = login_manager.anonymous_user()  # nobody can be looked up: the header shows no account
     g.pop("db_session", None)
+    if _is_api_request():
+        response = _api_error(503)
+        response.headers["Retry-After"] = "60"
+        return response
     response = make_response(render_template("errors/503.html"), 503)
     response.headers["Retry-After"] = "60"
     response.headers["Cache-Control"] = "no-store"

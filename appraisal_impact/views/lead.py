@@ -23,6 +23,7 @@ from ..core import impact as core
 from ..core.deadlines import Deadlines
 from ..db import get_session
 from ..exports import return_workbook
+from ..figures.population import area_population, per_100000
 from ..figures.sets import group
 from ..figures import Figure, PeriodFigures, PipelineFigures, ResourceCapacity, growth_percent_of, pipeline_figures, rounding_note, share_of, total
 from ..formatting import date_uk, days_left, field_label, start_wording
@@ -667,6 +668,9 @@ def appraisal_impact(appraisal_id: int):
             for s in SCENARIOS
         ],
     )
+    population = area_population((t.ods_code, t.catchment_population) for t in queries.list_trusts(session=session))
+    per_100000_by_year = {fy: {m: per_100000(getattr(year, m), population) for m in PER_100000_MEASURES}
+                          for fy, year in central.alliance.financial_years().items()}
     regimens = appraisal_queries.regimen_links(session=session, appraisal_id=appraisal.id)
     displaced = [r for r in regimens if r.link.role == "displaces"]
     brought_in = [r for r in regimens if r.link.role != "displaces"]
@@ -682,6 +686,8 @@ def appraisal_impact(appraisal_id: int):
         trust_chart=trust_chart,
         trust_lines=trust_lines,
         financial_years=central.alliance.financial_years(),
+        population=population,
+        per_100000_by_year=per_100000_by_year,
         brought_in=brought_in,
         displaced=displaced,
         today=today,
@@ -693,6 +699,8 @@ def appraisal_impact(appraisal_id: int):
 
 
 TRUST_LINES_MAX = 8
+# NICE's resource impact templates show these per 100,000 population
+PER_100000_MEASURES = ("new_patients", "people_treated", "drug_cost_gross", "drug_cost_displaced", "drug_cost", "total_cost")
 
 
 def _trust_lines_chart(appraisal: Appraisal, result: core.ImpactResult, rows: list, labels: list[str]) -> charts.Chart:

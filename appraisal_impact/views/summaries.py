@@ -17,10 +17,12 @@ from ..exports import summary_files
 from ..models import Appraisal
 from ..queries import sharing as sharing_queries
 from ..summaries import build_appraisal_summary, build_icb_summary
+from ..summary_charts import summary_charts
 from ..web import get_or_404, today as web_today
 
 
 bp = Blueprint("summaries", __name__)
+bp.add_app_template_global(summary_charts, "summary_charts")  # page, shared page and PDF draw the same charts
 
 FILE_TYPES = {
     "pdf": ("application/pdf", "PDF, for printing or a board paper"),
