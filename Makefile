@@ -19,7 +19,8 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 setup: $(VENV)/.installed
 
 # Debian packages the tests need: Chromium for the browser tests, fonts and Pango for PDFs,
-# pg_dump/pg_restore (postgresql-client) for backups.
+# pg_dump/pg_restore (postgresql-client) for backups, poppler (pdfinfo) to check PDFs are tagged, LibreOffice
+# Calc to count the return's printed pages.
 # Installed only when missing, and only when we are root on a Debian-like machine.
 system-packages:
 	@missing=""; \
@@ -27,6 +28,8 @@ system-packages:
 	fc-list | grep -qi "Liberation Sans" || missing="$$missing fonts-liberation2"; \
 	ldconfig -p | grep -q libpangoft2 || missing="$$missing libpango-1.0-0 libpangoft2-1.0-0"; \
 	command -v pg_dump >/dev/null || missing="$$missing postgresql-client"; \
+	command -v pdfinfo >/dev/null || missing="$$missing poppler-utils"; \
+	command -v soffice >/dev/null || missing="$$missing libreoffice-calc-nogui"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "Installing Debian packages:$$missing"; \
