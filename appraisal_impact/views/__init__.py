@@ -32,6 +32,7 @@ BLUEPRINT_MODULES = (
     "readiness",    # /health/ready
     "pipeline",     # /pipeline
     "lead",         # /dashboard, /trusts/<ods>/impact, /appraisals/<id>/impact, readiness sign-off
+    "resources",    # /dashboard/resources: which trusts run out of which resource when
     "appraisals",   # /appraisals/<id>
     "trusts",       # /trusts
     "editing",      # assumptions, trust figures, local timings, capacity (pharmacists and leads)
@@ -40,7 +41,8 @@ BLUEPRINT_MODULES = (
     "nice",         # /nice
     "summaries",    # /summaries
     "sharing",      # /sharing, /s/<token>
-    "api",          # /api/v1, /admin/api-tokens
+    "api",          # /api/v1 summaries, /admin/api-tokens
+    "api_data",     # /api/v1 lists and long-format time series (JSON and CSV)
     "accounts",     # /account, /admin/users, /admin/sign-ins
     "jobs",         # /jobs/<id>
 )
