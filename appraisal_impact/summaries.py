@@ -41,6 +41,7 @@ from .figures import (
     PeriodFigures,
     PipelineFigures,
     capacity_of_trust_row,
+    number_text,
     pipeline_figures,
     total,
 )
@@ -374,7 +375,14 @@ def _kept(figure: Figure) -> float | None:
     never -0.0; None when not yet known."""
     if figure.value is None:
         return None
-    return round(figure.value, 0 if figure.kind == "money" else 4) + 0.0
+    if figure.kind == "money":
+        return round(figure.value) + 0.0
+    kept = round(figure.value, 4) + 0.0
+    if number_text(kept, figure.kind) != figure.text():
+        # rounding twice must not move what a page shows (0.04996 kept as 0.05 would read "0.1", not "0.0"):
+        # keep the digits that decide it
+        kept = round(figure.value, 8) + 0.0
+    return kept
 
 
 def _reasons(**figures: Figure) -> dict[str, str]:
