@@ -14,8 +14,10 @@ Kinds of change:
 - :class:`ExtendedInterval` — the same drug at a longer cycle and a larger dose (pembrolizumab
   200 mg q3w → 400 mg q6w): the cycle length changes, the price per cycle scales with the dose,
   and a fixed course keeps its length in days (35 cycles of 21 days → 18 cycles of 42 days).
-- :class:`ChangeCapacity` — a trust's chairs, opening hours or aseptic staff hours, for the whole
-  run (a change from a later date is not modelled yet).
+- :class:`ChangeCapacity` — a trust's chairs, opening hours or aseptic staff hours, from a date:
+  a change on or before the grid's first week changes the trust's capacity for the whole run; a
+  later one is kept in :attr:`ScenarioInputs.dated_capacity` and :func:`capacity_by_week` gives
+  the trust's capacity each week (the same before the date, the new one from its week).
 - :class:`BaselineGrowth` — a different growth of today's demand [% a year] (the RCR's 6–8%).
 - :class:`AllianceUptake` / :class:`AllianceEligible` — the alliance's own uptake by year or
   eligible patients a year for an appraisal, in place of NICE's.
@@ -28,7 +30,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
-from .impact import Appraisal, ModelInputs, Regimen, RegimenUse
+import numpy as np
+
+from .impact import Appraisal, ModelInputs, Regimen, RegimenUse, monday_on_or_before
 
 
 class ScenarioError(ValueError):
@@ -64,6 +68,7 @@ class ChangeCapacity:
     chairs: float | None = None
     hours_per_day: float | None = None
     aseptic_staff_hours_per_week: float | None = None
+    from_date: date | None = None
 
     def describe(self) -> str:
         parts = []
@@ -73,7 +78,8 @@ class ChangeCapacity:
             parts.append(f"open {self.hours_per_day:g} hours a day")
         if self.aseptic_staff_hours_per_week is not None:
             parts.append(f"{self.aseptic_staff_hours_per_week:g} aseptic staff hours a week")
-        return f"{self.trust_code}: " + ", ".join(parts or ["no change"])
+        when = f" from {self.from_date:%-d %B %Y}" if self.from_date else ""
+        return f"{self.trust_code}: " + ", ".join(parts or ["no change"]) + when
 
 
 @dataclass(frozen=True)
@@ -112,16 +118,24 @@ class ScenarioInputs:
 
     inputs: ModelInputs
     growth_percent_per_year: float
+    dated_capacity: tuple[ChangeCapacity, ...] = ()
 
 
 def apply_changes(inputs: ModelInputs, changes: Sequence[Change], growth_percent_per_year: float) -> ScenarioInputs:
     """The inputs with every change applied in order; ``inputs`` itself is never changed."""
     growth = growth_percent_per_year
+    dated: list[ChangeCapacity] = []
+    grid_monday = monday_on_or_before(inputs.grid_start)
     for change in changes:
         if isinstance(change, BaselineGrowth):
             growth = change.percent_per_year
         elif isinstance(change, ChangeCapacity):
-            inputs = _change_capacity(inputs, change)
+            if change.trust_code not in {trust.code for trust in inputs.trusts}:
+                raise ScenarioError(f"no trust {change.trust_code} in the alliance")
+            if change.from_date is None or monday_on_or_before(change.from_date) <= grid_monday:
+                inputs = _change_capacity(inputs, change)
+            else:
+                dated.append(change)
         elif isinstance(change, SwitchForm):
             inputs = _switch_form(inputs, change)
         elif isinstance(change, ExtendedInterval):
@@ -140,7 +154,40 @@ def apply_changes(inputs: ModelInputs, changes: Sequence[Change], growth_percent
                                     lambda a: replace(a, eligible_per_year=float(change.eligible_per_year)))
         else:  # pragma: no cover - the union above is closed
             raise ScenarioError(f"unknown kind of change: {change!r}")
-    return ScenarioInputs(inputs, growth)
+    return ScenarioInputs(inputs, growth, tuple(dated))
+
+
+CAPACITY_RESOURCES = ("chair_hours", "aseptic_hours")
+
+
+def capacity_by_week(scenario: ScenarioInputs, trust_code: str, resource: str) -> np.ndarray | None:
+    """The trust's capacity each week of the grid [hours/week] with the scenario's dated changes
+    from the Monday of each change's week; None if the capacity is not known in any week.
+
+    ``resource`` is "chair_hours" (chairs × hours a day × days × utilisation) or "aseptic_hours".
+    """
+    if resource not in CAPACITY_RESOURCES:
+        raise ScenarioError(f"capacity by week is for {' and '.join(CAPACITY_RESOURCES)}")
+    inputs = scenario.inputs
+    trust = next((t for t in inputs.trusts if t.code == trust_code), None)
+    if trust is None:
+        raise ScenarioError(f"no trust {trust_code} in the alliance")
+    grid_monday = monday_on_or_before(inputs.grid_start)
+    capacity = trust.capacity
+    weekly = np.full(inputs.n_weeks, np.nan)
+    weekly[:] = _per_week(capacity, resource)
+    for change in sorted((c for c in scenario.dated_capacity if c.trust_code == trust_code),
+                         key=lambda c: c.from_date):
+        capacity = _change_capacity(replace(inputs, trusts=(replace(trust, capacity=capacity),)), change).trusts[0].capacity
+        week = (monday_on_or_before(change.from_date) - grid_monday).days // 7
+        if week < inputs.n_weeks:
+            weekly[week:] = _per_week(capacity, resource)
+    return None if np.isnan(weekly).all() else weekly
+
+
+def _per_week(capacity, resource: str) -> float:
+    value = capacity.chair_hours_per_week if resource == "chair_hours" else capacity.aseptic_staff_hours_per_week
+    return np.nan if value is None else float(value)
 
 
 def describe(changes: Sequence[Change]) -> list[str]:
@@ -236,5 +283,5 @@ def _map_appraisal(inputs: ModelInputs, key: str, change) -> ModelInputs:
 
 __all__ = [
     "AllianceEligible", "AllianceUptake", "BaselineGrowth", "Change", "ChangeCapacity",
-    "ExtendedInterval", "ScenarioError", "ScenarioInputs", "SwitchForm", "apply_changes", "describe",
+    "ExtendedInterval", "ScenarioError", "ScenarioInputs", "SwitchForm", "apply_changes", "capacity_by_week", "describe",
 ]

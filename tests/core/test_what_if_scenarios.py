@@ -3,6 +3,7 @@ an empty scenario equals the baseline exactly."""
 
 from datetime import date, timedelta
 
+import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
@@ -157,3 +158,41 @@ def test_changes_in_words():
         "RHM: 14 chairs",
         "today's demand grows 8% a year",
     ]
+
+
+def test_more_chairs_from_a_date_move_the_run_out_week():
+    # 10 chairs × 8 h × 5 days × 0.85 = 340 chair hours a week; 14 chairs: 476.
+    # Demand: 330 a week today (no growth) + the pipeline's 20 from week 12 = 350 > 340 → runs out in week 12.
+    # 14 chairs from week 10 (Monday 16 June 2025): 350 ≤ 476, never runs out.
+    # 14 chairs from week 15: still runs out in week 12.
+    from appraisal_impact.core.capacity import resource_outlook
+    from appraisal_impact.core.scenarios import capacity_by_week
+
+    trusts = (Trust("T1", "One", "I1", 1_000_000, TrustCapacity(chairs=10, aseptic_staff_hours_per_week=100)),)
+    inputs = ModelInputs((), trusts, GRID_START, n_weeks=30)
+    pipeline = np.r_[np.zeros(12), np.full(18, 20.0)]
+
+    def run_out(changes):
+        scenario = apply_changes(inputs, changes, 0.0)
+        capacity = capacity_by_week(scenario, "T1", "chair_hours")
+        outlook = resource_outlook("chair_hours", capacity_per_week=capacity, baseline_per_week=330.0,
+                                   pipeline_per_week=pipeline, grid_start=GRID_START, growth_percent_per_year=0.0)
+        return capacity, outlook.first_week_exceeded_with_pipeline
+
+    capacity, week = run_out([])
+    assert_allclose(capacity, np.full(30, 340.0))
+    assert week == GRID_START + timedelta(weeks=12)
+    capacity, week = run_out([ChangeCapacity("T1", chairs=14, from_date=date(2025, 6, 18))])  # a Wednesday of week 10
+    assert_allclose(capacity[[9, 10, 29]], [340.0, 476.0, 476.0])
+    assert week is None
+    _, week = run_out([ChangeCapacity("T1", chairs=14, from_date=GRID_START + timedelta(weeks=15))])
+    assert week == GRID_START + timedelta(weeks=12)
+    # a change dated on or before the grid starts changes the trust itself
+    scenario = apply_changes(inputs, [ChangeCapacity("T1", aseptic_staff_hours_per_week=150, from_date=date(2025, 1, 1))], 0.0)
+    assert scenario.dated_capacity == ()
+    assert_allclose(capacity_by_week(scenario, "T1", "aseptic_hours"), np.full(30, 150.0))
+    # more aseptic hours from week 20: 100 then 130
+    scenario = apply_changes(inputs, [ChangeCapacity("T1", aseptic_staff_hours_per_week=130,
+                                                     from_date=GRID_START + timedelta(weeks=20))], 0.0)
+    assert_allclose(capacity_by_week(scenario, "T1", "aseptic_hours")[[19, 20]], [100.0, 130.0])
+    assert scenario.inputs.trusts == trusts
