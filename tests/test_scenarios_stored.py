@@ -56,3 +56,31 @@ def test_half_switched_to_subcutaneous_from_a_stored_change(db, tiny):  # noqa: 
     assert sorted((e.entity, e.action) for e in entries) == [
         ("scenario", "create"), ("scenariochange", "create"), ("scenariochange", "create")]
     assert [c.position for c in queries.changes_of(db, scenario.id)] == [1, 2]
+
+
+def test_seeded_example_scenario_is_labelled_sourced_and_runs(seeded):
+    from appraisal_impact.models import Scenario
+
+    examples = {s.name: s for s in seeded.exec(select(Scenario)).all()}
+    assert set(examples) == {"Example: demand grows 8% a year"}
+    example = examples["Example: demand grows 8% a year"]
+    assert example.is_example and example.description.startswith("Example.")
+    assert [(c.kind, c.growth_pct, bool(c.source)) for c in queries.changes_of(seeded, example.id)] == [("growth", 8.0, True)]
+    today = date(2026, 6, 1)
+    loaded, baseline = svc.pipeline_impact(seeded, today=today)
+    _l, grown, result = svc.scenario_impact(seeded, example.id, today=today)
+    assert grown.growth_percent_per_year == 8.0
+    assert grown.inputs == loaded.inputs
+    assert_array_equal(result.trust_net, baseline.trust_net)  # growth changes today's demand, not the pipeline's
+
+
+def test_an_extended_interval_change_stored_and_run(db, tiny):  # noqa: F811
+    # Testumab 400 mg q6w, 18 cycles, given every 84 days: ceil(18 / 2) = 9 cycles, twice the dose a cycle.
+    # Big Trust, 1 start a week: 9 attendances a week × 60 minutes = 9 chair hours (18 before).
+    scenario = queries.create(db, ACTOR, name="Every 12 weeks")
+    queries.add_change(db, ACTOR, scenario, ScenarioChange(kind="extended interval", regimen_id=tiny["regimen"].id,
+                                                           new_name="Testumab 800 mg q12w", cycle_length_days=84))
+    db.commit()
+    _l, _applied, result = svc.scenario_impact(db, scenario.id, today=TODAY)
+    summary = result.appraisal_by_trust_summary(str(tiny["appraisal"].id))
+    assert_allclose(summary.loc["TB1", "chair_hours_per_week_steady_state"], 9.0, rtol=1e-6)
