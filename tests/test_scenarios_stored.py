@@ -84,3 +84,20 @@ def test_an_extended_interval_change_stored_and_run(db, tiny):  # noqa: F811
     _l, _applied, result = svc.scenario_impact(db, scenario.id, today=TODAY)
     summary = result.appraisal_by_trust_summary(str(tiny["appraisal"].id))
     assert_allclose(summary.loc["TB1", "chair_hours_per_week_steady_state"], 9.0, rtol=1e-6)
+
+
+def test_scenario_figures_come_from_the_figures_layer(db, tiny):  # noqa: F811
+    # Big Trust: 10 chairs × 8 h × 5 days × 0.75 = 300 bookable chair hours a week; 14 chairs: 420.
+    from appraisal_impact.figures import pipeline_figures, scenario_figures
+
+    scenario = queries.create(db, ACTOR, name="More chairs and faster growth")
+    queries.add_change(db, ACTOR, scenario, ScenarioChange(kind="capacity", trust_id=tiny["big"].id, chairs=14))
+    queries.add_change(db, ACTOR, scenario, ScenarioChange(kind="growth", growth_pct=8.0))
+    db.commit()
+    baseline = pipeline_figures(db, today=TODAY)
+    figures = scenario_figures(db, scenario.id, today=TODAY)
+    assert figures.growth_percent == 8.0
+    assert_allclose(baseline.trusts["TB1"].chair_capacity.chair_hours_per_week, 300.0)
+    assert_allclose(figures.trusts["TB1"].chair_capacity.chair_hours_per_week, 420.0)
+    assert figures.trusts["TS1"].chair_capacity == baseline.trusts["TS1"].chair_capacity
+    assert scenario_figures(db, scenario.id, today=TODAY) is figures  # cached like the baseline
