@@ -553,6 +553,7 @@ def _run_leaving_out_what_cannot_be_modelled(session: Session, scenario: str, pr
 def clear_cache() -> None:
     with _CACHE_LOCK:
         _CACHE.clear()
+        _WHAT_IF_CACHE.clear()
 
 
 # --- one regimen built as the model builds it (the live previews' public seam) --------------------
@@ -607,3 +608,46 @@ class RegimenCosting:
         phases = {regimen_id: [p for p in phase_rows if p.phase_regimen_id in core_regimens and p.phase_regimen_id != regimen_id]}
         link = m.AppraisalRegimen(regimen_id=regimen_id, share_pct=share_pct, counts_patients=counts_patients)
         return _uses(core_regimens, phases, link), tuple(unpriced)
+
+
+# --- what-if scenarios (issue #17) ----------------------------------------------------------------
+
+_WHAT_IF_CACHE: OrderedDict[tuple, tuple] = OrderedDict()
+
+
+def scenario_impact(session: Session, scenario_id: int, *, scenario: str = "central", prices: PriceView = PriceView(),
+                    today: date | None = None):
+    """A stored what-if scenario run on the same inputs as the baseline (`pipeline_impact`, with the same
+    appraisals left out), its changes applied by the pure core: (loaded inputs as run, the scenario's
+    inputs and growth, the result). Cached like the baseline, until the data, the scenario or the day change."""
+    from .core import scenarios as what_if
+    from .queries import scenarios as scenario_queries
+
+    today = today or date.today()
+    loaded, _ = pipeline_impact(session, scenario=scenario, prices=prices, today=today)
+    scenario_row = session.get(m.Scenario, scenario_id)
+    rows = scenario_queries.changes_of(session, scenario_id)
+    key = (data_version(session), scenario_id, None if scenario_row is None else scenario_row.version,
+           tuple((row.id, row.version) for row in rows), scenario, prices.key(), today)
+    with _CACHE_LOCK:
+        if key in _WHAT_IF_CACHE:
+            _WHAT_IF_CACHE.move_to_end(key)
+            return _WHAT_IF_CACHE[key]
+    costing = RegimenCosting(session, prices)
+
+    def build(regimen_row: m.Regimen) -> core.Regimen:
+        components = list(session.exec(select(m.RegimenComponent).where(m.RegimenComponent.regimen_id == regimen_row.id)
+                                       .order_by(m.RegimenComponent.position)))
+        return costing.build(regimen_row, components)[0]
+
+    values = {row.key: row for row in session.exec(select(m.ReferenceValue))}
+    from .figures import growth_percent_of
+
+    applied = what_if.apply_changes(loaded.inputs, scenario_queries.core_changes(session, scenario_id, build),
+                                    growth_percent_of(values))
+    outcome = (replace(loaded, inputs=applied.inputs), applied, core.run_model(applied.inputs, scenario))
+    with _CACHE_LOCK:
+        _WHAT_IF_CACHE[key] = outcome
+        while len(_WHAT_IF_CACHE) > _CACHE_SIZE:
+            _WHAT_IF_CACHE.popitem(last=False)
+    return outcome

@@ -634,3 +634,56 @@ class BackgroundJob(SQLModel, table=True):
     created_at: NaiveDatetime = Field(default_factory=utcnow, index=True)
     started_at: NaiveDatetime | None = None
     finished_at: NaiveDatetime | None = None
+
+
+# --- what-if scenarios (issue #17) ---------------------------------------------------------------
+
+
+class Scenario(SQLModel, table=True):
+    """A named what-if: a set of changes on top of the agreed figures, never changing them. Its history
+    is the audit trail (entity "scenario" and "scenario change")."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    description: str = ""
+    owner_id: int | None = Field(default=None, foreign_key="user.id", index=True)
+    is_example: bool = False  # seeded from public facts, labelled as an example
+    created_at: NaiveDatetime = Field(default_factory=utcnow)
+    updated_at: NaiveDatetime = Field(default_factory=utcnow)
+    version: int = 1
+
+    # UPDATE ... WHERE version = n: a concurrent save fails instead of overwriting (StaleDataError).
+    __mapper_args__ = _versioned()
+
+
+class ScenarioChange(SQLModel, table=True):
+    """One change of a scenario, in order. ``kind`` says which columns it uses (core/scenarios.py):
+    "switch form" (regimen, new regimen, share, from date), "extended interval" (regimen, new name,
+    cycle length), "capacity" (trust, chairs, hours a day, aseptic staff hours, from date), "growth"
+    (growth), "uptake" (appraisal, uptake by year), "eligible" (appraisal, eligible a year)."""
+
+    __table_args__ = (UniqueConstraint("scenario_id", "position"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    scenario_id: int = Field(foreign_key="scenario.id", index=True)
+    position: int = 1
+    kind: str = Field(max_length=40)
+    regimen_id: int | None = Field(default=None, foreign_key="regimen.id")
+    new_regimen_id: int | None = Field(default=None, foreign_key="regimen.id")
+    new_name: str = Field(default="", max_length=200)
+    share_pct: float | None = None
+    cycle_length_days: int | None = None
+    from_date: date | None = None
+    trust_id: int | None = Field(default=None, foreign_key="trust.id")
+    chairs: float | None = None
+    hours_per_day: float | None = None
+    aseptic_staff_hours_per_week: float | None = None
+    growth_pct: float | None = None
+    appraisal_id: int | None = Field(default=None, foreign_key="appraisal.id")
+    uptake_pct_by_year: str = Field(default="", max_length=200)  # "20, 40, 60": year 1, 2, 3 ...
+    eligible_per_year: float | None = None
+    source: str = ""  # where the figures of the change came from, in words
+    version: int = 1
+
+    # UPDATE ... WHERE version = n: a concurrent save fails instead of overwriting (StaleDataError).
+    __mapper_args__ = _versioned()

@@ -28,6 +28,7 @@ from werkzeug.security import generate_password_hash
 
 from . import bounds
 from .audit import Actor, record
+from .models import Scenario, ScenarioChange
 from .models import (
     Appraisal,
     AppraisalRegimen,
@@ -68,6 +69,8 @@ RECOMMENDATIONS = (
     "terminated",
 )
 REGIMEN_ROLES = ("brings in", "displaces")
+# the kinds of change a seeded scenario may hold (those needing only a regimen name or a number)
+SCENARIO_CHANGE_KINDS = ("extended interval", "growth")
 APPRAISAL_DATE_FIELDS = (
     "draft_guidance_date",
     "fdg_date",
@@ -321,6 +324,18 @@ FILE_COLUMNS: dict[str, tuple[Column, ...]] = {
         Column("can_see_confidential_prices", BOOL),
         Column("is_example", BOOL),
     ),
+    # what-if scenarios (issue #17): one row per change, in order; the scenario is created with its first row
+    "scenario_changes.csv": _columns(
+        Column("scenario", required=True),
+        Column("description", required=True),
+        Column("position", INT, required=True),
+        Column("kind", required=True, choices=SCENARIO_CHANGE_KINDS),
+        "regimen",
+        "new_name",
+        Column("cycle_length_days", INT),
+        Column("growth_pct", FLOAT),
+        Column("source", required=True),
+    ),
 }
 
 # Optional columns a file may leave out entirely (everything else in FILE_COLUMNS must be in the header).
@@ -538,6 +553,7 @@ def _check(rows: dict[str, list[Row]], session: Session) -> None:
         ("uptake.csv", ("appraisal", "year")),
         ("appraisal_regimens.csv", ("appraisal", "regimen", "role")),
         ("users.csv", ("email",)),
+        ("scenario_changes.csv", ("scenario", "position")),
     ]:
         unique(file, *key)
 
@@ -626,6 +642,14 @@ def _check(rows: dict[str, list[Row]], session: Session) -> None:
     for row in rows.get("users.csv", []):
         if row["role"] == Role.pharmacist.value and row["trust"] is None:
             raise row.error("trust", "a pharmacist needs a trust")
+    for row in rows.get("scenario_changes.csv", []):
+        if row["kind"] == "extended interval":
+            if row["regimen"] not in regimens:
+                raise row.error("regimen", f"unknown regimen {row['regimen']!r}")
+            if not row["new_name"] or not row["cycle_length_days"]:
+                raise row.error("cycle_length_days", "an extended interval needs a new name and a cycle length")
+        elif row["growth_pct"] is None:
+            raise row.error("growth_pct", "a change of growth needs a rate")
     _check_bounds(rows)
 
 
@@ -948,6 +972,21 @@ class _Loader:
                 self.generated_passwords[row["email"]] = password
             values["password_hash"] = generate_password_hash(password)
         self.upsert(row.file, User, {"email": row["email"]}, values)
+
+    def scenario_changes(self, row: Row):
+        scenario = self.session.exec(select(Scenario).filter_by(name=row["scenario"])).first()
+        if scenario is None:
+            scenario = Scenario(name=row["scenario"], description=row["description"], is_example=True)
+            self.session.add(scenario)
+            self.session.flush()
+            self._audit(scenario, "create", new=scenario.name)
+            self.files.setdefault("scenarios", FileReport()).created += 1
+        regimen = self.session.exec(select(Regimen).filter_by(name=row["regimen"])).first() if row["regimen"] else None
+        self.upsert(
+            row.file, ScenarioChange, {"scenario_id": scenario.id, "position": row["position"]},
+            {"kind": row["kind"], "regimen_id": regimen.id if regimen else None, "new_name": row["new_name"] or "",
+             "cycle_length_days": row["cycle_length_days"], "growth_pct": row["growth_pct"], "source": row["source"]},
+        )
 
 
 def _credentials_file_default() -> Path | None:

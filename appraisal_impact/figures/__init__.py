@@ -39,7 +39,7 @@ say how many parts are unknown. Pages write "not yet known" and the reason; CSV 
 cell blank with a reason column; JSON gives null and the reason under "not_yet_known".
 """
 
-from .build import ALLIANCE_CODE, build_figures, figures_of_loaded, growth_percent_of, pipeline_figures
+from .build import ALLIANCE_CODE, build_figures, figures_of_loaded, growth_percent_of, pipeline_figures, scenario_figures
 from .capacity import (
     CAPACITY_AT_MONTHS,
     ResourceCapacity,
@@ -66,5 +66,5 @@ __all__ = [
     "Kind", "NEXT_12_MONTHS", "NOT_YET_KNOWN", "Period", "PeriodFigures", "PipelineFigures", "ROUNDING_NOTE",
     "Reasons", "ResourceCapacity", "STEADY_STATE", "STEADY_STATE_WORDS", "TrustFigures", "appraisal_reasons",
     "build_figures", "capacity_figures", "capacity_of_trust_row", "chair_capacity_of_trust_row", "figures_of_loaded", "growth_percent_of",
-    "number_text", "pipeline_figures", "rounding_note", "share_of", "total", "trust_capacity",
+    "number_text", "pipeline_figures", "rounding_note", "scenario_figures", "share_of", "total", "trust_capacity",
 ]

@@ -215,6 +215,33 @@ def pipeline_figures(session, *, scenario: str = "central", prices=None, today: 
     return figures
 
 
+
+def scenario_figures(session, scenario_id: int, *, scenario: str = "central", prices=None,
+                     today: date | None = None) -> PipelineFigures:
+    """Every figure of a stored what-if scenario (issue #17), built exactly as :func:`pipeline_figures`
+    builds the baseline's, from the scenario's run (``impact_service.scenario_impact``, cached), its
+    baseline growth included. Capacity changed from a later date is not in these figures yet."""
+    from .. import queries
+    from ..impact_service import PriceView, scenario_impact
+
+    prices = prices or PriceView.list_only()
+    today = today or date.today()
+    loaded, applied, result = scenario_impact(session, scenario_id, scenario=scenario, prices=prices, today=today)
+    key = (id(result), today)
+    with _LOCK:
+        hit = _CACHE.get(key)
+        if hit is not None and hit[0] is result:
+            _CACHE.move_to_end(key)
+            return hit[1]
+    figures = figures_of_loaded(loaded, result, today=today, growth_percent=applied.growth_percent_per_year,
+                                price_label=prices.label(),
+                                icb_names={i.ods_code: i.name for i in queries.list_icbs(session=session)})
+    with _LOCK:
+        _CACHE[key] = (result, figures)
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return figures
+
 def figures_of_loaded(loaded, result: core.ImpactResult, *, today: date, growth_percent: float,
                       price_label: str, icb_names: Mapping[str, str] | None = None,
                       baselines: Mapping | None = None) -> PipelineFigures:
