@@ -73,7 +73,7 @@ def test_appraisal_impact_page_is_accessible(page, live_server, sign_in_as):
     page.locator("#dashboard-table tbody tr[data-appraisal] td a").first.click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Impact of")
     expect(page.locator("#by-trust tbody tr")).to_have_count(6)
-    expect(page.locator("#chart-trusts-over-time-figure svg title")).to_contain_text("at each trust over five years")
+    expect(page.locator("#chart-trusts-over-time-figure svg title")).to_contain_text("at each trust over the years modelled")
     expect(page.locator("#deadlines")).to_contain_text("Rule:")
     assert_accessible(page, "appraisal impact")
 
