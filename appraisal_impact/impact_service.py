@@ -109,7 +109,7 @@ def _tariffs(session: Session, values: dict[str, m.ReferenceValue]) -> core.Deli
         sb14z_prolonged_first=costs.get("SB14Z", defaults.sb14z_prolonged_first),
         sb15z_subsequent=costs.get("SB15Z", defaults.sb15z_subsequent),
         clinic_per_appointment=_reference(values, "clinic_cost_per_appointment", defaults.clinic_per_appointment),
-        source="Delivery HRG costs and clinic cost from the seed files / reference values (seeds/reference)",
+        source="Delivery HRG costs (National Cost Collection) and the clinic cost per appointment, as stored in the reference figures",
     )
 
 
